@@ -1,0 +1,74 @@
+/** Every failure coh5 reports is an H5Error with one of these codes. */
+export type H5ErrorCode =
+  | 'NotFound' // no object, link, attribute or file at that name or URL
+  | 'Unsupported' // valid HDF5 that coh5 does not (yet) read
+  | 'Corrupt' // the bytes contradict the format: bad signature, checksum, length
+  | 'Network' // the transport failed after retries (HTTP status, reset, short body)
+  | 'Aborted' // the caller's AbortSignal fired
+  | 'Timeout' // one request took longer than its time limit
+  | 'Changed' // the object changed while we read it (ETag mismatch)
+  | 'Limit' // a configured resource limit would be exceeded
+  | 'NotAllowed' // following an external link or VDS source file was not permitted
+  | 'Invalid'; // the caller's arguments are wrong
+
+export interface H5ErrorDetails {
+  /** HDF5 object path or link involved, where known. */
+  path?: string;
+  /** File offset (absolute, in bytes) of the structure involved, where known. */
+  offset?: number;
+  /** The source's key (URL or file path), where known. */
+  source?: string;
+  /** HTTP status, where the error came from a response. */
+  status?: number;
+  cause?: unknown;
+}
+
+export class H5Error extends Error {
+  override readonly name = 'H5Error';
+  readonly code: H5ErrorCode;
+  readonly path?: string;
+  readonly offset?: number;
+  readonly source?: string;
+  readonly status?: number;
+
+  constructor(code: H5ErrorCode, message: string, details: H5ErrorDetails = {}) {
+    const where: string[] = [];
+    if (details.path !== undefined) where.push(`path ${details.path}`);
+    if (details.offset !== undefined) where.push(`offset ${details.offset}`);
+    if (details.source !== undefined) where.push(`in ${details.source}`);
+    super(where.length ? `${message} (${where.join(', ')})` : message, { cause: details.cause });
+    this.code = code;
+    if (details.path !== undefined) this.path = details.path;
+    if (details.offset !== undefined) this.offset = details.offset;
+    if (details.source !== undefined) this.source = details.source;
+    if (details.status !== undefined) this.status = details.status;
+  }
+
+  /** A copy of this error that also names an HDF5 path (keeps code, offset and cause). */
+  withPath(path: string): H5Error {
+    if (this.path !== undefined) return this;
+    const e = new H5Error(this.code, this.message, { path, offset: this.offset, status: this.status, cause: this.cause });
+    return e;
+  }
+}
+
+export function isH5Error(e: unknown): e is H5Error {
+  return e instanceof H5Error;
+}
+
+/** Throws an 'Aborted' H5Error if the signal has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError(signal);
+}
+
+export function abortError(signal?: AbortSignal): H5Error {
+  const reason = signal?.reason;
+  if (reason instanceof H5Error) return reason;
+  return new H5Error('Aborted', 'the read was aborted', { cause: reason });
+}
+
+/** Wraps anything thrown into an H5Error of the given code, keeping H5Errors as they are. */
+export function toH5Error(e: unknown, code: H5ErrorCode, message: string, details: H5ErrorDetails = {}): H5Error {
+  if (e instanceof H5Error) return e;
+  return new H5Error(code, `${message}: ${e instanceof Error ? e.message : String(e)}`, { ...details, cause: e });
+}
