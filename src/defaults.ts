@@ -1,0 +1,74 @@
+/**
+ * Every I/O default coh5 uses, in one place, each with the reason for its value.
+ *
+ * The numbers are sized for the worst common case, a file on S3 read from outside its region:
+ * ~50 ms to the first byte of a GET and ~100 Mbit/s (~12.5 MB/s) per connection. One round trip
+ * therefore costs as much time as ~600 KiB of transfer; fetching a few extra KiB is nearly free,
+ * a request made in sequence after another is not. Every value can be overridden per source.
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/**
+ * Metadata block size. HDF5 metadata (object headers, B-tree nodes, heaps) is many small
+ * structures written near each other; one 64 KiB block usually brings a structure's neighbours
+ * too. At 100 Mbit/s a 64 KiB block costs ~5 ms of transfer, a tenth of a round trip, so a larger
+ * block wastes little time, while a smaller one (4 KiB) would turn one object header walk into
+ * several sequential GETs. Larger blocks (1 MiB+) start to cost real time on small files.
+ */
+export const DEFAULT_BLOCK_SIZE = 64 * KiB;
+
+/**
+ * Bytes of metadata blocks kept per source. 64 MiB holds the whole metadata of all but huge
+ * files (a B-tree of 100k chunks is ~5 MiB) and is small next to a browser tab or a Lambda.
+ */
+export const DEFAULT_CACHE_BYTES = 64 * MiB;
+
+/**
+ * Metadata reads planned together are merged across gaps up to this many bytes (two blocks).
+ * Transferring 128 KiB costs ~10 ms, a fifth of a round trip, and saves a request and a
+ * concurrency slot; the gap blocks are cached too and are likely metadata neighbours.
+ */
+export const DEFAULT_METADATA_MAX_GAP = 128 * KiB;
+
+/**
+ * The largest single GET of metadata blocks. Longer merged runs are split into parallel GETs in
+ * the same wave, because one S3 connection tops out at ~100 Mbit/s while parallel connections
+ * each get their own bandwidth; AWS recommends 8-16 MiB per ranged GET.
+ */
+export const DEFAULT_METADATA_MAX_REQUEST_BYTES = 8 * MiB;
+
+/**
+ * Chunk (raw data) ranges separated by at most this many bytes are read by one GET. A gap of
+ * 64 KiB costs ~5 ms of transfer; a separate GET costs a request charge and a concurrency slot,
+ * which, once the slots are full, becomes a later wave.
+ */
+export const DEFAULT_DIRECT_MAX_GAP = 64 * KiB;
+
+/**
+ * The largest single GET of chunk data: 16 MiB, the top of AWS's recommended 8-16 MiB ranged-GET
+ * size. Larger merged runs split into parallel GETs, and a single chunk larger than this is
+ * fetched in parallel parts and joined.
+ */
+export const DEFAULT_DIRECT_MAX_REQUEST_BYTES = 16 * MiB;
+
+/**
+ * GETs in flight per source. 16 connections at ~100 Mbit/s each approach the bandwidth of a
+ * typical cloud VM, and a 100-chunk read takes 7 waves rather than 13 at 8. Browsers on HTTP/1.1
+ * queue beyond 6 per host anyway, which is harmless; HTTP/2 endpoints take all 16 at once.
+ */
+export const DEFAULT_CONCURRENCY = 16;
+
+/**
+ * The first read on open: one GET of the first 1 MiB. It brings the superblock (at 0, or after a
+ * user block of 512, 1024, ... bytes), the root group's object header and, in files written with
+ * paged aggregation and a page size up to 1 MiB, the first metadata page, all in ONE round trip.
+ * 1 MiB costs ~80 ms at 100 Mbit/s (much less in-region) and a small file is read only to its end.
+ * The HDF5 library's S3 driver reads 16 MiB, which would cost more than a second on a slow link
+ * for a file whose metadata is all near the start; tune per source for files with larger pages.
+ */
+export const DEFAULT_INITIAL_READ_SIZE = 1 * MiB;
+
+/** Requests kept in a StatsSource's log; old entries drop off so long runs stay bounded. */
+export const DEFAULT_STATS_LOG_ENTRIES = 10_000;

@@ -1,0 +1,204 @@
+import { H5Error } from '../errors.js';
+import { RangedSource, parseContentRange, safeInt, shortBody, type RemoteOptions } from './ranged.js';
+import { isConnectionError, markRetryable } from './retry.js';
+import { redactUrl } from './url.js';
+
+export interface HttpOptions extends RemoteOptions {
+  /** Extra request headers (an Authorization token, say). */
+  headers?: HeadersInit;
+  /** Replaces the global fetch: to sign URLs, add tracing, or route through a proxy. */
+  fetch?: typeof globalThis.fetch;
+  /** Passed to fetch in browsers ('include' sends cookies cross-origin). */
+  credentials?: RequestCredentials;
+  /** Passed to fetch in browsers. */
+  mode?: RequestMode;
+}
+
+/**
+ * A file on an HTTP(S) server read with Range requests. Browser-safe: only fetch.
+ * Opening costs nothing; the first read learns the size (Content-Range) and pins the version
+ * (ETag, else Last-Modified): a later response from another version fails with 'Changed'.
+ * The server must answer Range with 206; a 200 with the whole body is refused, not downloaded.
+ */
+export class HttpSource extends RangedSource {
+  private readonly url: string;
+  private readonly fetchFn: typeof globalThis.fetch;
+
+  constructor(
+    url: string | URL,
+    private readonly options: HttpOptions = {},
+  ) {
+    super(redactUrl(url), options);
+    this.url = String(url);
+    if (options.fetch === undefined && typeof globalThis.fetch !== 'function') {
+      throw new H5Error('Unsupported', 'no fetch in this environment; pass options.fetch', { source: this.key });
+    }
+    // Browsers reject fetch called with a `this` other than window ("Illegal invocation").
+    this.fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  private request(method: 'GET' | 'HEAD', range: string | undefined, signal: AbortSignal): Promise<Response> {
+    const headers = new Headers(this.options.headers);
+    if (range !== undefined) headers.set('Range', range);
+    // No Accept-Encoding here: the Fetch standard itself adds `identity` to any request with Range
+    // (so ranges count file bytes, not gzip bytes), and a second copy would be a duplicate header.
+    const init: RequestInit = { method, headers, signal };
+    if (this.options.credentials !== undefined) init.credentials = this.options.credentials;
+    if (this.options.mode !== undefined) init.mode = this.options.mode;
+    return this.fetchFn(this.url, init).catch((e: unknown) => {
+      throw this.transportError(e);
+    });
+  }
+
+  protected async fetchRange(offset: number, length: number, signal: AbortSignal): Promise<Uint8Array> {
+    const res = await this.request('GET', `bytes=${offset}-${offset + length - 1}`, signal);
+    try {
+      if (res.status === 416) return this.onUnsatisfiable(res, offset);
+      if (res.status !== 206 && res.status !== 200) throw await this.statusError(res, offset);
+      this.checkVersion(versionOf(res), offset, res.status);
+      checkEncoding(res, this.key);
+      if (res.status === 200) return await this.onWholeBody(res, offset, length);
+      const header = res.headers.get('content-range');
+      const cr = parseContentRange(header);
+      if (header !== null && cr?.start === undefined) throw this.badResponse(`unparsable Content-Range ${header}`, offset);
+      if (cr?.total !== undefined) this.learnSize(cr.total, offset);
+      if (cr !== undefined && (cr.start !== offset || cr.end! >= offset + length)) {
+        throw this.badResponse(`server sent bytes ${cr.start}-${cr.end} for bytes ${offset}-${offset + length - 1}`, offset);
+      }
+      const body = await this.body(res, offset);
+      if (cr === undefined) {
+        // Quirk: a CORS response hides Content-Range unless the server exposes it; trust the body.
+        if (body.length > length) throw this.badResponse(`${body.length} bytes for a ${length}-byte range`, offset);
+        if (body.length < length && this.knownSize === undefined) this.knownSize = offset + body.length;
+        return body;
+      }
+      const promised = cr.end! - cr.start! + 1;
+      if (body.length > promised) throw this.badResponse(`${body.length} bytes for Content-Range ${cr.start}-${cr.end}`, offset);
+      if (body.length < promised) throw shortBody(body.length, promised, this.key, offset);
+      return body;
+    } finally {
+      // Never leave a body unread on an error path: it would pin the connection (or download on).
+      if (!res.bodyUsed) res.body?.cancel().catch(() => {});
+    }
+  }
+
+  /** 416: the range starts at or after EOF (`Content-Range: bytes *\/SIZE`): an empty read. */
+  private onUnsatisfiable(res: Response, offset: number): Uint8Array {
+    this.checkVersion(versionOf(res), offset, 416);
+    const cr = parseContentRange(res.headers.get('content-range'));
+    if (cr?.total !== undefined) {
+      this.learnSize(cr.total, offset);
+      if (offset < cr.total) throw this.badResponse(`416 for a range inside the ${cr.total}-byte object`, offset, 416);
+    }
+    return new Uint8Array(0);
+  }
+
+  /**
+   * 200: the server ignored Range. Acceptable only when the whole object is no longer than what
+   * was asked for at offset 0; otherwise refuse rather than download the whole file.
+   */
+  private async onWholeBody(res: Response, offset: number, length: number): Promise<Uint8Array> {
+    const declared = res.headers.get('content-length');
+    const total = declared === null ? undefined : Number(declared);
+    if (offset !== 0 || total === undefined || !Number.isSafeInteger(total) || total > length) {
+      throw new H5Error(
+        'Unsupported',
+        `the server ignored the Range header (status 200 with the whole ${declared ?? 'unknown'}-byte body); coh5 needs HTTP range requests`,
+        { source: this.key, offset, status: 200 },
+      );
+    }
+    const body = await this.body(res, offset);
+    if (body.length !== total) throw shortBody(body.length, total, this.key, offset);
+    this.learnSize(total, offset);
+    return body;
+  }
+
+  /** HEAD for Content-Length; where HEAD is refused (some signed URLs sign GET only), GET bytes=0-0. */
+  protected async probeSize(signal: AbortSignal): Promise<number> {
+    const head = await this.request('HEAD', undefined, signal);
+    const declared = head.headers.get('content-length');
+    if (head.ok && declared !== null && !head.headers.get('content-encoding')) {
+      this.checkVersion(versionOf(head), undefined, head.status);
+      return this.learnSize(safeInt(declared));
+    }
+    if (!head.ok && head.status !== 403 && head.status !== 405 && head.status !== 501) throw await this.statusError(head, undefined);
+    const res = await this.request('GET', 'bytes=0-0', signal);
+    try {
+      if (res.status !== 206 && res.status !== 200 && res.status !== 416) throw await this.statusError(res, 0);
+      this.checkVersion(versionOf(res), 0, res.status);
+      // A 206 or 416 names the size in Content-Range; a 200 (Range ignored) in Content-Length.
+      const size = res.status === 200 ? res.headers.get('content-length') : parseContentRange(res.headers.get('content-range'))?.total;
+      if (size === null || size === undefined) {
+        throw new H5Error('Unsupported', 'the server does not report the object size', { source: this.key, status: res.status });
+      }
+      return this.learnSize(typeof size === 'number' ? size : safeInt(size));
+    } finally {
+      res.body?.cancel().catch(() => {});
+    }
+  }
+
+  private async body(res: Response, offset: number): Promise<Uint8Array> {
+    try {
+      return new Uint8Array(await res.arrayBuffer());
+    } catch (e) {
+      throw this.transportError(e, offset);
+    }
+  }
+
+  private transportError(e: unknown, offset?: number): H5Error {
+    if (e instanceof H5Error) return e;
+    const err = new H5Error('Network', `request failed: ${e instanceof Error ? e.message : String(e)}`, {
+      source: this.key,
+      offset,
+      cause: e,
+    });
+    return isConnectionError(e) ? markRetryable(err) : err;
+  }
+
+  private badResponse(why: string, offset: number, status?: number): H5Error {
+    return new H5Error('Network', `unexpected response: ${why}`, { source: this.key, offset, status });
+  }
+
+  /** An H5Error for a failure status: 404 NotFound, 412 Changed, 408/429/5xx retryable 'Network'. */
+  private async statusError(res: Response, offset: number | undefined): Promise<H5Error> {
+    const details = { source: this.key, offset, status: res.status };
+    if (res.status === 404 || res.status === 410) return new H5Error('NotFound', `no such object (HTTP ${res.status})`, details);
+    if (res.status === 412) return new H5Error('Changed', 'the object changed while being read (HTTP 412)', details);
+    const code = await errorCode(res);
+    const why = res.status === 401 || res.status === 403 ? 'access denied' : 'request failed';
+    const err = new H5Error('Network', `${why} (HTTP ${res.status}${code ? ` ${code}` : ''})`, details);
+    return res.status === 408 || res.status === 429 || res.status >= 500 ? markRetryable(err) : err;
+  }
+}
+
+/** Opens a URL for range reads. No request is made until the first read. */
+export async function openHttp(url: string | URL, options: HttpOptions = {}): Promise<HttpSource> {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(String(url))?.[1]?.toLowerCase();
+  if (scheme !== 'http' && scheme !== 'https') throw new H5Error('Invalid', 'not an http(s) URL', { source: redactUrl(url) });
+  return new HttpSource(url, options);
+}
+
+function versionOf(res: Response) {
+  return { etag: res.headers.get('etag'), lastModified: res.headers.get('last-modified') };
+}
+
+/** Quirk: Content-Encoding on a 206 means the range counts encoded bytes, which fetch then decodes. */
+function checkEncoding(res: Response, key: string): void {
+  const enc = res.headers.get('content-encoding');
+  if (enc && enc.toLowerCase() !== 'identity') {
+    throw new H5Error('Unsupported', `the server compressed the response (Content-Encoding: ${enc}); byte ranges would not match the file`, {
+      source: key,
+      status: res.status,
+    });
+  }
+}
+
+/** The S3-style `<Code>SlowDown</Code>` of an XML error body, for the message; such bodies are small. */
+async function errorCode(res: Response): Promise<string | undefined> {
+  if (!/xml/i.test(res.headers.get('content-type') ?? '')) return undefined;
+  try {
+    return /<Code>([A-Za-z0-9.]{1,64})<\/Code>/.exec(await res.text())?.[1];
+  } catch {
+    return undefined;
+  }
+}
