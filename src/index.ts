@@ -1,5 +1,21 @@
+/**
+ * coh5: a cloud-optimized HDF5 reader. This entry imports no Node built-ins; local files and
+ * S3 come from the `coh5/node` and `coh5/s3` entries (loaded on demand by open()).
+ */
 export * from './errors.js';
 export * from './source.js';
 export * from './drivers/memory.js';
 export * from './drivers/http.js';
 export * from './drivers/open.js';
+export { BlockCache, withBlockCache, type BlockCacheOptions, type BlockCacheStats } from './cache/block-cache.js';
+export { withStats, type IOStats, type StatsSource } from './cache/stats.js';
+export { open, H5File, type OpenOptions } from './file.js';
+export { Group, Dataset, NamedDatatype, H5Object, type H5Node, type LinkInfo, type ListEntry, type CallOptions } from './objects.js';
+export type { Attribute } from './attributes.js';
+export type { ReadResult } from './dataset-read.js';
+export type { SelectionInput, DimSelector } from './selection.js';
+export type { Datatype, Dataspace, FilterSpec, Layout } from './format/types.js';
+export { DEFAULT_LIMITS, type Limits } from './format/limits.js';
+export type { Column, TypedArray, CompoundColumn } from './values/column.js';
+export { compoundRecords } from './values/column.js';
+export { registerFilter } from './filters/registry.js';

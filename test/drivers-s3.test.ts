@@ -70,7 +70,8 @@ describe.each(targetNames())('S3Source against %s', (name) => {
     expect(await (await open('empty.bin')).getSize()).toBe(0);
   });
 
-  it('reads an empty object as empty', async () => {
+  it('reads an empty object as empty', async (ctx) => {
+    if (!t.rangesEmptyObjects) return ctx.skip();
     expect(await (await open('empty.bin')).read(0, 10)).toEqual(new Uint8Array(0));
   });
 
@@ -101,7 +102,8 @@ describe.each(targetNames())('S3Source against %s', (name) => {
     await t.put('changing.bin', testBytes(SIZE, 99));
     const e = await failure(src.read(10, 10));
     expect(e.code).toBe('Changed');
-    if (t.honoursIfMatch) expect(e.message).toMatch(/If-Match|ETag/);
+    // Ceph answers the If-Match with 412; s3rver ignores it and the returned ETag gives the change away.
+    expect(e.message).toMatch(t.honoursIfMatch ? /If-Match failed/ : /ETag/);
   });
 
   it('keeps credentials out of errors when they are wrong', async () => {
@@ -121,8 +123,8 @@ describe.each(targetNames())('S3Source against %s', (name) => {
     expect(await src.read(500, 500)).toEqual(slice(500, 500));
   });
 
-  it('sends no signature when anonymous, so a private bucket refuses it', async () => {
-    if (!t.enforcesAuth) return; // s3rver serves unsigned requests to anyone.
+  it('sends no signature when anonymous, so a private bucket refuses it', async (ctx) => {
+    if (!t.enforcesAuth) return ctx.skip(); // s3rver serves unsigned requests to anyone.
     const e = await failure((await open('data.bin', { anonymous: true, credentials: undefined })).read(0, 10));
     expect(e.status).toBe(403);
     expect(e.code).toBe('Network');

@@ -14,7 +14,7 @@ import { readBTreeV1Node, readChunkBTreeV1 } from '../src/format/btree-v1.js';
 import { findBTreeV2Record, readBTreeV2Header, readBTreeV2Records, type BTreeV2Record } from '../src/format/btree-v2.js';
 import { lookupSymbolTable, readGroupSymbolTable } from '../src/format/symbol-table.js';
 import { localHeapString, readLocalHeap } from '../src/format/local-heap.js';
-import { parseHeapId, readFractalHeapHeader, readHeapObjects } from '../src/format/fractal-heap.js';
+import { lookupHeapObjectByName, parseHeapId, readFractalHeapHeader, readHeapObjects } from '../src/format/fractal-heap.js';
 import { readGlobalHeapId, readGlobalHeapObjects } from '../src/format/global-heap.js';
 import { cursor } from '../src/format/cursor.js';
 
@@ -337,6 +337,51 @@ describe('old-style groups: v1 B-tree (type 0), symbol table nodes, local heap',
   });
 });
 
+describe('non-default B-tree K (superblock v1 fixture: group K 4, leaf K 2, chunk K 4)', () => {
+  const c: Corpus = (() => {
+    const url = new URL('../fixtures/superblock_v1.h5', import.meta.url);
+    const bytes = new Uint8Array(readFileSync(url));
+    const oracle = JSON.parse(readFileSync(new URL('../fixtures/superblock_v1.h5.json', import.meta.url), 'utf8'));
+    return { bytes, oracle, O: 8, L: 8, base: 0 };
+  })();
+  const hints = { groupInternalK: 4, groupLeafK: 2, chunkInternalK: 4 };
+  const withK = (source?: ByteSource) => ({ ...context(c, source), ...hints });
+
+  it('group members equal the oracle, with or without the K hints, and K sizes each node in one read', async () => {
+    const b = message(c, '/members', 0x11);
+    const [btree, heap] = [le(b, 0, 8), le(b, 8, 8)];
+    const expected = c.oracle.objects['/members'].members;
+    expect((await readGroupSymbolTable(context(c), btree, heap)).map((l) => l.name)).toEqual(expected);
+    const rec = new RecordingSource(new MemorySource(c.bytes));
+    expect((await readGroupSymbolTable(withK(rec), btree, heap)).map((l) => l.name)).toEqual(expected);
+    const top = await readBTreeV1Node(context(c), btree, 0);
+    expect(top.level).toBeGreaterThanOrEqual(1);
+    expect(rec.waves).toBe(top.level + 2);
+    const offsets = rec.reads.map((r) => r.offset);
+    expect(new Set(offsets).size).toBe(offsets.length);
+  });
+
+  it('chunk records of a K=4 tree equal the oracle', async () => {
+    const layout = message(c, '/chunked_k4', 0x08);
+    const o = c.oracle.objects['/chunked_k4'];
+    const records = await readChunkBTreeV1(withK(), le(layout, 3, 8), layout[2]!);
+    const table = o.chunk_table.map((t: any) => ({ offset: t.offset, address: t.address, size: t.size, filterMask: t.filter_mask }));
+    expect(o.chunk_table_truncated).toBe(true);
+    expect(records.length).toBe(o.chunks_allocated);
+    expect(records.slice(0, 32)).toEqual(table.slice(0, 32));
+    expect(records.slice(-32)).toEqual(table.slice(-32));
+  });
+
+  it('a K hint smaller than the file\'s K costs a second read per node, not a wrong answer', async () => {
+    const big = load('generated/gen_group_symtab_many.h5');
+    const b = message(big, '/big', 0x11);
+    const rec = new RecordingSource(new MemorySource(big.bytes));
+    const ctx = { ...context(big, rec), groupInternalK: 1, groupLeafK: 1 };
+    const links = await readGroupSymbolTable(ctx, le(b, 0, 8), le(b, 8, 8));
+    expect(links.map((l) => l.name)).toEqual(big.oracle.objects['/big'].members);
+  });
+});
+
 describe('dense links and attributes: fractal heap + v2 B-tree (types 5, 6, 8, 9)', () => {
   const cases: [string, string, 'links' | 'attrs'][] = [
     ['generated/gen_group_crt_order.h5', '/indexed_dense', 'links'],
@@ -394,6 +439,33 @@ describe('dense links and attributes: fractal heap + v2 B-tree (types 5, 6, 8, 9
     }
   });
 
+  it('looks names up through the hash index, reading one path per level', async () => {
+    const c = load('thirdparty/netcdf-c/nc_test4/ref_hdf5_compat1.nc');
+    const info = denseInfo(c, '/', 0x02);
+    const members = c.oracle.objects['/'].members as string[];
+    for (const name of [members[0]!, members[777]!, members.at(-1)!, 'no such link']) {
+      const rec = new RecordingSource(new MemorySource(c.bytes));
+      const ctx = context(c, rec);
+      const heap = await readFractalHeapHeader(ctx, info.heap);
+      const index = await readBTreeV2Header(ctx, info.nameIndex);
+      const before = rec.waves;
+      const found = await lookupHeapObjectByName(ctx, heap, index, name, linkName);
+      expect(found === null ? null : linkName(found)).toBe(members.includes(name) ? name : null);
+      // depth + 1 node levels, then the heap's root indirect block and the direct block.
+      expect(rec.waves - before).toBeLessThanOrEqual(index.depth + 1 + 2);
+      expect(rec.reads.length).toBeLessThan(12);
+    }
+    const attrs = load('generated/gen_attr_dense_latest.h5');
+    const ai = denseInfo(attrs, '/many_attrs', 0x15);
+    const actx = context(attrs);
+    const aheap = await readFractalHeapHeader(actx, ai.heap);
+    const aindex = await readBTreeV2Header(actx, ai.nameIndex);
+    for (const name of Object.keys(attrs.oracle.objects['/many_attrs'].attrs)) {
+      const found = await lookupHeapObjectByName(actx, aheap, aindex, name, attributeName);
+      expect(found && attributeName(found)).toBe(name);
+    }
+  });
+
   it('reads a huge attribute through the huge-object v2 B-tree (type 1)', async () => {
     const c = load('generated/gen_attr_large.h5');
     const info = denseInfo(c, '/', 0x15);
@@ -426,6 +498,43 @@ describe('dense links and attributes: fractal heap + v2 B-tree (types 5, 6, 8, 9
     const blocks = rec.reads.filter((r) => r.wave === 2);
     expect(new Set(blocks.map((b) => b.offset)).size).toBe(blocks.length); // each block once
     expect(blocks.length).toBeGreaterThan(1);
+  });
+});
+
+describe('shared message index (type 7)', () => {
+  it('fixtures/sohm_btree.h5: records in hash order, each naming a SOHM heap object that is there', async () => {
+    const bytes = new Uint8Array(readFileSync(new URL('../fixtures/sohm_btree.h5', import.meta.url)));
+    const c: Corpus = { bytes, oracle: null, O: 8, L: 8, base: 0 };
+    const ctx = context(c);
+    // The index is the only v2 B-tree of type 7; its heap is the FRHP whose objects it names.
+    const buf = Buffer.from(bytes);
+    let header = null;
+    for (let p = buf.indexOf('BTHD'); p >= 0 && !header; p = buf.indexOf('BTHD', p + 1)) {
+      const h = await readBTreeV2Header(ctx, p);
+      if (h.type === 7) header = h;
+    }
+    expect(header).not.toBeNull();
+    const recs = await readBTreeV2Records(ctx, header!);
+    expect(recs.length).toBe(header!.totalRecords);
+    expect(recs.length).toBeGreaterThan(1);
+    for (let i = 0; i < recs.length; i++) {
+      const r = recs[i]!;
+      if (r.type !== 7 || r.location !== 'heap') throw new Error('expected heap-located shared messages');
+      expect(r.refCount).toBeGreaterThan(0);
+      if (i > 0) expect(r.hash).toBeGreaterThanOrEqual((recs[i - 1] as { hash: number }).hash);
+    }
+    let resolved = 0;
+    for (let p = buf.indexOf('FRHP'); p >= 0; p = buf.indexOf('FRHP', p + 1)) {
+      const heap = await readFractalHeapHeader(ctx, p);
+      if (heap.heapIdLength !== 8) continue;
+      const objs = await readHeapObjects(ctx, heap, recs.map((r) => (r as { heapId: Uint8Array }).heapId)).catch(() => null);
+      if (objs) resolved++;
+      // Shared messages are whole encoded messages; each one's hash is lookup3 of its bytes with
+      // the message type as initial value (H5SM__message_encode / H5_checksum_lookup3).
+      const shareable = [0x01, 0x03, 0x05, 0x0b, 0x0c];
+      if (objs) expect(objs.every((o, i) => shareable.some((t) => lookup3(o, t) === (recs[i] as { hash: number }).hash))).toBe(true);
+    }
+    expect(resolved).toBe(1);
   });
 });
 

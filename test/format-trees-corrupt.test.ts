@@ -11,7 +11,7 @@ import { H5Error } from '../src/errors.js';
 import type { FormatContext } from '../src/format/context.js';
 import { DEFAULT_LIMITS } from '../src/format/limits.js';
 import { lookup3 } from '../src/format/checksum.js';
-import { readBTreeV1Node, readChunkBTreeV1 } from '../src/format/btree-v1.js';
+import { readChunkBTreeV1 } from '../src/format/btree-v1.js';
 import { readBTreeV2Header, readBTreeV2Records } from '../src/format/btree-v2.js';
 import { readGroupSymbolTable, lookupSymbolTable } from '../src/format/symbol-table.js';
 import { localHeapString, readLocalHeap } from '../src/format/local-heap.js';

@@ -96,8 +96,17 @@ function isByteSource(x: unknown): x is ByteSource {
   return typeof x === 'object' && x !== null && typeof (x as ByteSource).read === 'function' && typeof (x as ByteSource).key === 'string';
 }
 
+/** Entries already loaded by the application (importing 'coh5/node' or 'coh5/s3' registers them). */
+const registered = new Map<string, unknown>();
+
+/** Called by the `coh5/node` and `coh5/s3` entries so open() needs no self-import to find them. */
+export function registerEntry(specifier: 'coh5/node' | 'coh5/s3', module: unknown): void {
+  registered.set(specifier, module);
+}
+
 /** A dynamic import that reports, rather than throws, a module that cannot load (browsers, bundles). */
 async function load<T>(specifier: string): Promise<{ module: T } | { error: unknown }> {
+  if (registered.has(specifier)) return { module: registered.get(specifier) as T };
   try {
     return { module: (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as T };
   } catch (error) {

@@ -21,8 +21,10 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({ attempts: 4, baseDelayMs: 200, maxDelayMs: 5000 });
 
 /**
- * The per-request time limit used when the caller gives none: 30 s moves tens of megabytes on a
- * slow link, yet a connection that stalls is abandoned (and retried) within a user-visible wait.
+ * The per-request time limit (headers and body) when the caller gives none. The largest GET coh5
+ * plans is 16 MiB (DEFAULT_DIRECT_MAX_REQUEST_BYTES), ~1.3 s at 100 Mbit/s: 30 s still allows a
+ * link twenty times slower, yet a stalled connection is abandoned and retried within a wait a
+ * user sits through. Callers who issue larger reads of their own should raise it.
  */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 

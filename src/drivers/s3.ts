@@ -70,7 +70,7 @@ export class S3Source extends RangedSource {
         { abortSignal: signal },
       );
     } catch (e) {
-      return this.onGetError(e, offset, ifMatch !== undefined);
+      return this.onGetError(e, offset, ifMatch !== undefined, signal);
     }
     const body = out.Body as unknown as BodyStream | undefined;
     try {
@@ -104,7 +104,7 @@ export class S3Source extends RangedSource {
     }
   }
 
-  private async onGetError(e: unknown, offset: number, sentIfMatch: boolean): Promise<Uint8Array> {
+  private async onGetError(e: unknown, offset: number, sentIfMatch: boolean, signal: AbortSignal): Promise<Uint8Array> {
     const err = e as SdkError;
     const status = err?.$metadata?.httpStatusCode;
     // 416 InvalidRange: the range starts at or after EOF.
@@ -117,7 +117,7 @@ export class S3Source extends RangedSource {
       return new Uint8Array(0);
     }
     if (status === 412 || err?.name === 'PreconditionFailed') {
-      if (sentIfMatch) await this.checkIfMatchHonest(offset);
+      if (sentIfMatch) await this.checkIfMatchHonest(offset, signal);
       throw new H5Error('Changed', 'the object changed while being read (If-Match failed)', { source: this.key, offset, status });
     }
     throw this.sdkError(e, offset);
@@ -127,12 +127,13 @@ export class S3Source extends RangedSource {
    * Quirk: some S3-compatible stores fail If-Match even for the right ETag. A HEAD tells: an
    * unchanged ETag means the store is wrong, so stop sending If-Match and retry.
    */
-  private async checkIfMatchHonest(offset: number): Promise<void> {
+  private async checkIfMatchHonest(offset: number, signal: AbortSignal): Promise<void> {
     let etag: string | undefined;
     try {
-      etag = (await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey, RequestPayer: this.options.requestPayer }))).ETag;
+      const head = new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey, RequestPayer: this.options.requestPayer });
+      etag = (await this.client.send(head, { abortSignal: signal })).ETag;
     } catch {
-      return;
+      return; // Cannot tell; report the 412 as a change (an abort is reported by the caller).
     }
     if (etag !== undefined && etag === this.pinnedEtag) {
       this.sendIfMatch = false;

@@ -7,7 +7,7 @@ import { unshuffle } from './shuffle.js';
  * Filter 4, szip, as HDF5's H5Z_filter_szip writes it through the SZIP API (libaec's
  * sz_compat layer in current builds):
  *   chunk      = uint32 LE decoded size, then the raw AEC stream (H5Z_filter_szip)
- *   cd_values  = [options mask, bits per pixel, pixels per block, pixels per scanline]
+ *   cd_values  = [options mask, pixels per block, bits per pixel, pixels per scanline]
  * The SZIP API quirks reproduced here (libaec src/sz_compat.c):
  *   - 32- and 64-bit pixels are coded as 8-bit samples of the byte-interleaved buffer;
  *   - a scanline that is not a whole number of blocks is padded to one when coding, and the
@@ -20,8 +20,8 @@ const NN = 32;
 
 export const decode: FilterDecoder = (input, spec, ctx) => {
   const mask = cdValue(NAME, spec.clientData, 0, 'the options mask');
-  const bitsPerPixel = cdValue(NAME, spec.clientData, 1, 'bits per pixel');
-  const pixelsPerBlock = cdValue(NAME, spec.clientData, 2, 'pixels per block');
+  const pixelsPerBlock = cdValue(NAME, spec.clientData, 1, 'pixels per block');
+  const bitsPerPixel = cdValue(NAME, spec.clientData, 2, 'bits per pixel');
   const pixelsPerScanline = cdValue(NAME, spec.clientData, 3, 'pixels per scanline');
   if (input.length < 4) throw corrupt(NAME, 'the chunk is too short for its 4-byte size header');
   const size = (input[0]! | (input[1]! << 8) | (input[2]! << 16) | (input[3]! << 24)) >>> 0;
@@ -38,12 +38,14 @@ export const decode: FilterDecoder = (input, spec, ctx) => {
 
   let decoded: Uint8Array;
   if (padded) {
-    const scanlines = Math.ceil(size / pixel / pixelsPerScanline);
-    const paddedBytes = rsi * pixelsPerBlock * pixel * scanlines;
-    checkOutputSize(NAME, paddedBytes, ctx.maxOutputBytes + rsi * pixelsPerBlock * pixel * 2);
-    const raw = aecDecode(stream, params, paddedBytes);
     const line = pixelsPerScanline * pixel;
     const paddedLine = rsi * pixelsPerBlock * pixel;
+    const fullLines = Math.floor(size / line);
+    // Every scanline was padded to whole blocks; a last partial scanline needs only its own pixels.
+    const needed = fullLines * paddedLine + (size - fullLines * line);
+    // HDF5 pads by less than a block per scanline; twice the cap leaves room for that and no more.
+    checkOutputSize(NAME, needed, 2 * ctx.maxOutputBytes);
+    const raw = aecDecode(stream, params, needed);
     decoded = new Uint8Array(size);
     for (let at = 0, from = 0; at < size; at += line, from += paddedLine) {
       decoded.set(raw.subarray(from, from + Math.min(line, size - at)), at);

@@ -130,7 +130,7 @@ function chunkShape(h: BTreeV2Header, ctx: FormatContext, opts: BTreeV2Options |
   if (rank === undefined && h.type === 10) rank = (h.recordSize - fixed) / 8;
   if (rank === undefined) throw new H5Error('Invalid', 'a filtered-chunk v2 B-tree needs the dataset rank');
   if (sizeLength === undefined) sizeLength = h.recordSize - fixed - 8 * rank;
-  if (!Number.isInteger(rank) || rank < 1 || sizeLength < 0 || sizeLength > 8 || fixed + sizeLength + 8 * rank !== h.recordSize) {
+  if (!Number.isInteger(rank) || rank < 1 || sizeLength < (h.type === 11 ? 1 : 0) || sizeLength > 8 || fixed + sizeLength + 8 * rank !== h.recordSize) {
     throw new H5Error('Corrupt', `v2 B-tree record size ${h.recordSize} does not fit chunk records of rank ${rank}`, {
       offset: ctx.baseAddress + h.address,
     });

@@ -1,9 +1,12 @@
 import { H5Error } from '../errors.js';
 import { readUpTo } from './btree-v1.js';
-import { findBTreeV2Record, readBTreeV2Header, type BTreeV2Record } from './btree-v2.js';
+import { findBTreeV2Record, findBTreeV2Records, readBTreeV2Header, type BTreeV2Header, type BTreeV2Record } from './btree-v2.js';
 import { verifyChecksum, lookup3 } from './checksum.js';
 import { memo, readAt, type FormatContext } from './context.js';
 import { bytes, cursor, readAddress, readLength, signature, u16, u32, u8, uint } from './cursor.js';
+import { decodeFilterPipeline } from './messages/filter-pipeline.js';
+import type { FilterSpec } from './types.js';
+import { decodeChunk } from '../filters/registry.js';
 
 /**
  * Fractal heaps (spec III.G): the link messages of dense groups, the attribute messages of
@@ -46,6 +49,8 @@ export interface FractalHeapHeader {
   rootFilteredSize?: number;
   rootFilterMask?: number;
   filterInfo?: Uint8Array;
+  /** The decoded I/O filter pipeline of a filtered heap. */
+  filterPipeline?: FilterSpec[];
   // Derived, as H5HF__hdr_finish_init and H5HF__dtable_init compute them:
   /** Bytes of a heap offset (managed IDs, block offsets). */
   heapOffsetSize: number;
@@ -64,8 +69,8 @@ export interface FractalHeapHeader {
 
 /**
  * Decodes a filtered block or huge object back to `expectedSize` bytes: `pipeline` is the heap's
- * raw I/O filter pipeline message. The caller composes it from the filter pipeline decoder and
- * the filter registry; without one, filtered heaps are 'Unsupported'.
+ * raw I/O filter pipeline message. By default the filter registry undoes the heap's pipeline;
+ * a caller may supply its own.
  */
 export type HeapUnfilter = (data: Uint8Array, pipeline: Uint8Array, filterMask: number, expectedSize: number) => Promise<Uint8Array>;
 
@@ -138,7 +143,9 @@ export function readFractalHeapHeader(ctx: FormatContext, address: number): Prom
     if (filterLength > 0) {
       header.rootFilteredSize = readLength(h, L);
       header.rootFilterMask = u32(h);
+      const infoAddress = address + h.pos;
       header.filterInfo = bytes(h, filterLength).slice();
+      header.filterPipeline = decodeFilterPipeline(header.filterInfo, ctx, infoAddress);
     }
     // The doubling table must be made of powers of two, or no offset arithmetic below holds.
     if (!isPow2(tableWidth) || !isPow2(startingBlockSize) || !isPow2(maxDirectBlockSize) || maxDirectBlockSize < startingBlockSize) {
@@ -243,7 +250,7 @@ export function readIndirectBlock(
 }
 
 /** A direct block to fetch: where it is, its heap offset and (unfiltered) size, and its stored form. */
-interface DirectBlockRef {
+export interface DirectBlockRef {
   address: number;
   blockOffset: number;
   size: number;
@@ -251,41 +258,43 @@ interface DirectBlockRef {
   filterMask?: number;
 }
 
-/** A direct block's bytes (unfiltered), its prefix checked and its checksum verified when the heap has them. */
-export function readDirectBlock(
+/**
+ * A direct block's bytes (unfiltered), its prefix checked and its checksum verified when the heap
+ * has them. Not memoised: blocks hold object data (up to the maximum direct block size each) and
+ * the block cache below already keeps their bytes.
+ */
+export async function readDirectBlock(
   ctx: FormatContext,
   h: FractalHeapHeader,
   ref: DirectBlockRef,
   opts?: HeapReadOptions,
 ): Promise<Uint8Array> {
-  return memo(ctx, `fheap-dblock:${h.address}:${ref.size}`, ref.address, async () => {
-    const at = ctx.baseAddress + ref.address;
-    const filtered = h.filterLength > 0;
-    let buf = await readAt(ctx, ref.address, filtered ? ref.filteredSize ?? ref.size : ref.size, 'fractal heap direct block');
-    if (filtered) buf = await unfilter(ctx, h, buf, ref.filterMask ?? 0, ref.size, at, opts);
-    const c = cursor(buf, ref.address);
-    signature(c, 'FHDB', 'fractal heap direct block');
-    const version = u8(c);
-    if (version !== 0) throw new H5Error('Unsupported', `fractal heap direct block version ${version}`, { offset: at });
-    const heapAddress = readAddress(c, ctx.sizeOfOffsets);
-    const blockOffset = uint(c, h.heapOffsetSize, 'block offset');
-    if (heapAddress !== h.address || blockOffset !== ref.blockOffset) {
-      throw new H5Error('Corrupt', `fractal heap direct block does not belong at heap offset ${ref.blockOffset}`, { offset: at });
+  const at = ctx.baseAddress + ref.address;
+  const filtered = h.filterLength > 0;
+  let buf = await readAt(ctx, ref.address, filtered ? ref.filteredSize ?? ref.size : ref.size, 'fractal heap direct block');
+  if (filtered) buf = await unfilter(ctx, h, buf, ref.filterMask ?? 0, ref.size, at, opts);
+  const c = cursor(buf, ref.address);
+  signature(c, 'FHDB', 'fractal heap direct block');
+  const version = u8(c);
+  if (version !== 0) throw new H5Error('Unsupported', `fractal heap direct block version ${version}`, { offset: at });
+  const heapAddress = readAddress(c, ctx.sizeOfOffsets);
+  const blockOffset = uint(c, h.heapOffsetSize, 'block offset');
+  if (heapAddress !== h.address || blockOffset !== ref.blockOffset) {
+    throw new H5Error('Corrupt', `fractal heap direct block does not belong at heap offset ${ref.blockOffset}`, { offset: at });
+  }
+  if (h.directBlocksChecksummed) {
+    // The checksum covers the whole block with the checksum field itself zeroed.
+    const stored = u32(c);
+    const copy = buf.slice();
+    copy.fill(0, c.pos - 4, c.pos);
+    const computed = lookup3(copy);
+    if (computed !== stored) {
+      throw new H5Error('Corrupt', `fractal heap direct block checksum mismatch: stored 0x${stored.toString(16)}, computed 0x${computed.toString(16)}`, {
+        offset: at,
+      });
     }
-    if (h.directBlocksChecksummed) {
-      // The checksum covers the whole block with the checksum field itself zeroed.
-      const stored = u32(c);
-      const copy = buf.slice();
-      copy.fill(0, c.pos - 4, c.pos);
-      const computed = lookup3(copy);
-      if (computed !== stored) {
-        throw new H5Error('Corrupt', `fractal heap direct block checksum mismatch: stored 0x${stored.toString(16)}, computed 0x${computed.toString(16)}`, {
-          offset: at,
-        });
-      }
-    }
-    return buf;
-  });
+  }
+  return buf;
 }
 
 async function unfilter(
@@ -297,10 +306,21 @@ async function unfilter(
   at: number,
   opts?: HeapReadOptions,
 ): Promise<Uint8Array> {
-  if (!opts?.unfilter || !h.filterInfo) {
-    throw new H5Error('Unsupported', 'fractal heap with I/O filters read without a filter decoder', { offset: at, source: ctx.source.key });
+  if (!h.filterInfo || !h.filterPipeline) {
+    throw new H5Error('Corrupt', 'filtered fractal heap data in a heap without filters', { offset: at });
   }
-  const out = await opts.unfilter(data, h.filterInfo, filterMask, expectedSize);
+  if (expectedSize > ctx.limits.maxMetadataBytes) {
+    throw new H5Error('Limit', `filtered heap data of ${expectedSize} bytes exceeds the metadata limit`, { offset: at });
+  }
+  const out = opts?.unfilter
+    ? await opts.unfilter(data, h.filterInfo, filterMask, expectedSize)
+    : await decodeChunk(data, h.filterPipeline, filterMask, {
+        // Heap blocks are bytes: filters that care about element size (shuffle) see 1.
+        elementSize: 1,
+        chunkBytes: expectedSize,
+        maxOutputBytes: ctx.limits.maxMetadataBytes,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
   if (out.length !== expectedSize) {
     throw new H5Error('Corrupt', `filtered fractal heap data decoded to ${out.length} bytes, expected ${expectedSize}`, { offset: at });
   }
@@ -508,4 +528,31 @@ async function readHuge(
   const data = await readAt(ctx, address, length, 'huge fractal heap object');
   if (h.filterLength === 0) return data;
   return unfilter(ctx, h, data, filterMask ?? 0, memorySize ?? length, ctx.baseAddress + address, opts);
+}
+
+/**
+ * Dense link or attribute lookup by name: the name index (v2 B-tree of type 5 or 8) is keyed by
+ * lookup3 of the UTF-8 name, so every record with that hash is found (only the subtrees whose
+ * bounds can hold it are read), their heap objects are read together, and the first object whose
+ * decoded name (`nameOf`, the link or attribute message decoder) equals `name` wins: hashes collide.
+ */
+export async function lookupHeapObjectByName(
+  ctx: FormatContext,
+  heap: FractalHeapHeader,
+  nameIndex: BTreeV2Header,
+  name: string,
+  nameOf: (object: Uint8Array) => string,
+  opts?: HeapReadOptions,
+): Promise<Uint8Array | null> {
+  if (nameIndex.type !== 5 && nameIndex.type !== 8) {
+    throw new H5Error('Invalid', `a v2 B-tree of type ${nameIndex.type} is not a name index`);
+  }
+  const hash = lookup3(new TextEncoder().encode(name));
+  const records = await findBTreeV2Records(ctx, nameIndex, (r) => {
+    const h = r.type === 5 || r.type === 8 ? r.nameHash : hash;
+    return hash < h ? -1 : hash > h ? 1 : 0;
+  });
+  const ids = records.map((r) => (r as { heapId: Uint8Array }).heapId);
+  const objects = await readHeapObjects(ctx, heap, ids, opts);
+  return objects.find((o) => nameOf(o) === name) ?? null;
 }

@@ -1,6 +1,6 @@
 import { H5Error } from '../errors.js';
 import { readUpTo } from './btree-v1.js';
-import { memo, readAt, type FormatContext } from './context.js';
+import { readAt, type FormatContext } from './context.js';
 import { cursor, readAddress, readLength, signature, skip, u16, u32, u8, type Cursor } from './cursor.js';
 
 /**
@@ -27,46 +27,48 @@ const MIN_COLLECTION_SIZE = 4096;
 /** Rounds up to the 8-byte alignment of the collection's parts (H5HG_ALIGN). */
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
-/** Reads and parses one collection: a first read of the library's minimum size, then the rest if it is larger. */
-export function readGlobalHeapCollection(ctx: FormatContext, address: number): Promise<GlobalHeapCollection> {
-  return memo(ctx, 'global-heap', address, async () => {
-    const L = ctx.sizeOfLengths;
-    const headerSize = align8(8 + L); // signature, version, 3 reserved, collection size
-    const at = ctx.baseAddress + address;
-    let buf = await readUpTo(ctx, address, MIN_COLLECTION_SIZE, headerSize, 'global heap collection');
-    const c = cursor(buf, address);
-    signature(c, 'GCOL', 'global heap collection');
-    const version = u8(c);
-    if (version !== 1) throw new H5Error('Unsupported', `global heap collection version ${version}`, { offset: at });
-    skip(c, 3);
-    const size = readLength(c, L);
-    if (size < headerSize) throw new H5Error('Corrupt', `global heap collection size ${size} is too small`, { offset: at });
-    if (buf.length < size) buf = await readAt(ctx, address, size, 'global heap collection');
-    else buf = buf.subarray(0, size);
-    const objects: GlobalHeapCollection = new Map();
-    const objectHeader = align8(8 + L); // index, reference count, reserved, object size
-    const body = cursor(buf, address, headerSize);
-    while (body.pos + objectHeader <= size) {
-      const start = body.pos;
-      const index = u16(body);
-      skip(body, 2 + 4); // reference count, reserved
-      const objectSize = readLength(body, L);
-      // Index 0 is the free space, the last object of a collection; its size includes its header.
-      if (index === 0) break;
-      const dataStart = start + objectHeader;
-      if (objectSize > size - dataStart) {
-        throw new H5Error('Corrupt', `global heap object ${index} of ${objectSize} bytes overruns its collection`, {
-          offset: ctx.baseAddress + address + start,
-        });
-      }
-      if (objects.has(index)) {
-        throw new H5Error('Corrupt', `global heap object ${index} appears twice`, { offset: ctx.baseAddress + address + start });
-      }
-      objects.set(index, buf.subarray(dataStart, dataStart + objectSize));
-      body.pos = dataStart + align8(objectSize);
+/**
+ * Reads and parses one collection: a first read of the library's minimum size, then the rest if
+ * it is larger. Not memoised: collections hold data (vlen values), and the block cache below
+ * already keeps their bytes.
+ */
+export async function readGlobalHeapCollection(ctx: FormatContext, address: number): Promise<GlobalHeapCollection> {
+  const L = ctx.sizeOfLengths;
+  const headerSize = align8(8 + L); // signature, version, 3 reserved, collection size
+  const at = ctx.baseAddress + address;
+  let buf = await readUpTo(ctx, address, MIN_COLLECTION_SIZE, headerSize, 'global heap collection');
+  const c = cursor(buf, address);
+  signature(c, 'GCOL', 'global heap collection');
+  const version = u8(c);
+  if (version !== 1) throw new H5Error('Unsupported', `global heap collection version ${version}`, { offset: at });
+  skip(c, 3);
+  const size = readLength(c, L);
+  if (size < headerSize) throw new H5Error('Corrupt', `global heap collection size ${size} is too small`, { offset: at });
+  if (buf.length < size) buf = await readAt(ctx, address, size, 'global heap collection');
+  else buf = buf.subarray(0, size);
+  const objects: GlobalHeapCollection = new Map();
+  const objectHeader = align8(8 + L); // index, reference count, reserved, object size
+  const body = cursor(buf, address, headerSize);
+  while (body.pos + objectHeader <= size) {
+    const start = body.pos;
+    const index = u16(body);
+    skip(body, 2 + 4); // reference count, reserved
+    const objectSize = readLength(body, L);
+    // Index 0 is the free space, the last object of a collection; its size includes its header.
+    if (index === 0) break;
+    const dataStart = start + objectHeader;
+    if (objectSize > size - dataStart) {
+      throw new H5Error('Corrupt', `global heap object ${index} of ${objectSize} bytes overruns its collection`, {
+        offset: ctx.baseAddress + address + start,
+      });
     }
-    return objects;
-  });
+    if (objects.has(index)) {
+      throw new H5Error('Corrupt', `global heap object ${index} appears twice`, { offset: ctx.baseAddress + address + start });
+    }
+    objects.set(index, buf.subarray(dataStart, dataStart + objectSize));
+    body.pos = dataStart + align8(objectSize);
+  }
+  return objects;
 }
 
 /**

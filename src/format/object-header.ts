@@ -17,11 +17,20 @@ export const MSG_FLAG_SHARED = 0x02;
  * may ignore it (H5O_MSG_FLAG_FAIL_IF_UNKNOWN_AND_OPEN_FOR_WRITE).
  */
 export const MSG_FLAG_FAIL_IF_UNKNOWN_WRITE = 0x08;
+/** Message flag bit 5: software that did not know the type modified the object (H5O_MSG_FLAG_WAS_UNKNOWN). */
+export const MSG_FLAG_WAS_UNKNOWN = 0x20;
 /** Message flag bit 7: fail on an unknown type always (H5O_MSG_FLAG_FAIL_IF_UNKNOWN_ALWAYS). */
 export const MSG_FLAG_FAIL_IF_UNKNOWN_ALWAYS = 0x80;
 
-/** Highest message type the format defines (0x0017 file space info). */
-const LAST_KNOWN_TYPE = MessageType.FSINFO;
+/**
+ * The metadata cache image message (0x0018, HDF5 1.10, superblock extension only). Known here so
+ * the extension's header parses; readSuperblockExtension refuses it, because metadata written
+ * into a cache image is not at its home addresses.
+ */
+export const MESSAGE_TYPE_CACHE_IMAGE = 0x18;
+
+/** Highest message type the library writes. */
+const LAST_KNOWN_TYPE = MESSAGE_TYPE_CACHE_IMAGE;
 
 /** The v2 prefix is at most 4+1+1+16+4+8 bytes: read that much first. */
 const V2_MAX_PREFIX = 34;

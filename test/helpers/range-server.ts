@@ -249,3 +249,12 @@ export function testBytes(n: number, seed = 0x9e3779b9): Uint8Array {
   }
   return out;
 }
+
+/** Byte equality for large arrays (toEqual walks megabytes slowly); names the first differing byte. */
+export function sameBytes(got: Uint8Array, want: Uint8Array): string {
+  if (got.length !== want.length) return `length ${got.length}, want ${want.length}`;
+  const i = Buffer.from(got.buffer, got.byteOffset, got.length).equals(Buffer.from(want.buffer, want.byteOffset, want.length))
+    ? -1
+    : got.findIndex((v, k) => v !== want[k]);
+  return i < 0 ? 'equal' : `byte ${i} is ${got[i]}, want ${want[i]}`;
+}

@@ -1,0 +1,80 @@
+/**
+ * Attributes, compact (attribute messages in the header) or dense (a fractal heap indexed by
+ * v2 B-trees, found through the attribute info message), decoded to plain values.
+ */
+import { H5Error } from './errors.js';
+import { readBTreeV2Header, readBTreeV2Records } from './format/btree-v2.js';
+import { readFractalHeapHeader, readHeapObjects } from './format/fractal-heap.js';
+import { decodeAttributeInfo, decodeAttributeMessage } from './format/messages/attribute.js';
+import { findMessages } from './format/object-header.js';
+import { resolveSharedMessage } from './format/shared-message.js';
+import { MessageType, type AttributeMessage, type Dataspace, type Datatype, type HeaderMessage } from './format/types.js';
+import { compareNames } from './links.js';
+import { plainValue } from './plain.js';
+import type { CallOptions, H5Object } from './objects.js';
+import { numpyDtype } from './values/dtype-string.js';
+
+export interface Attribute {
+  name: string;
+  /** numpy's dtype.str. */
+  dtype: string;
+  datatype: Datatype;
+  /** [] for scalars, null for a null dataspace. */
+  shape: number[] | null;
+  /** Scalars as one value; arrays as typed arrays (numbers), string[] or arrays of values. */
+  value: unknown;
+  creationOrder?: number;
+}
+
+/** @internal the attribute messages of an object, decoded but with raw values, in h5py's order. */
+export async function readAttributeMessages(obj: H5Object, options?: CallOptions): Promise<AttributeMessage[]> {
+  const oh = await obj.header(options);
+  const ctx = obj.context(options);
+  const sohm = () => obj.file.sohm();
+  const compact = await Promise.all(findMessages(oh, MessageType.ATTRIBUTE).map((m) => resolveSharedMessage(ctx, m, sohm)));
+  const messages: AttributeMessage[] = compact.map((m) => decode(m, ctx, m.creationOrder));
+
+  const infoMsg = findMessages(oh, MessageType.ATTRIBUTE_INFO)[0];
+  let tracked = false;
+  if (infoMsg) {
+    const info = decodeAttributeInfo(infoMsg.body, ctx, infoMsg.address);
+    tracked = info.maxCreationOrder !== undefined;
+    if (info.fractalHeapAddress !== null && info.nameIndexAddress !== null) {
+      const [heap, tree] = await Promise.all([readFractalHeapHeader(ctx, info.fractalHeapAddress), readBTreeV2Header(ctx, info.nameIndexAddress)]);
+      const records = await readBTreeV2Records(ctx, tree);
+      const ids = records.map((r) => {
+        if (r.type !== 8) throw new H5Error('Corrupt', `attribute name index holds record type ${r.type}`);
+        return r;
+      });
+      const bodies = await readHeapObjects(ctx, heap, ids.map((r) => r.heapId));
+      const resolved = await Promise.all(
+        bodies.map((body, i) =>
+          resolveSharedMessage(ctx, { type: MessageType.ATTRIBUTE, flags: ids[i]!.flags, body, address: infoMsg.address }, sohm),
+        ),
+      );
+      resolved.forEach((m, i) => messages.push(decode(m, ctx, ids[i]!.creationOrder)));
+    }
+  }
+  if (tracked && messages.every((m) => m.creationOrder !== undefined)) messages.sort((a, b) => a.creationOrder! - b.creationOrder!);
+  else messages.sort((a, b) => compareNames(a.name, b.name));
+  return messages;
+}
+
+export async function readAttributes(obj: H5Object, options?: CallOptions): Promise<Attribute[]> {
+  const messages = await readAttributeMessages(obj, options);
+  return Promise.all(
+    messages.map(async (m): Promise<Attribute> => {
+      const shape = m.dataspace.kind === 'simple' ? m.dataspace.dims : m.dataspace.kind === 'scalar' ? [] : null;
+      const value = await plainValue(obj, m.value, m.datatype, m.dataspace, options);
+      const a: Attribute = { name: m.name, dtype: numpyDtype(m.datatype), datatype: m.datatype, shape, value };
+      if (m.creationOrder !== undefined) a.creationOrder = m.creationOrder;
+      return a;
+    }),
+  );
+}
+
+function decode(m: HeaderMessage, ctx: Parameters<typeof decodeAttributeMessage>[1], creationOrder: number | undefined): AttributeMessage {
+  return decodeAttributeMessage(m.body, ctx, m.address, creationOrder !== undefined ? { creationOrder } : undefined);
+}
+
+export type { Dataspace };

@@ -1,0 +1,71 @@
+/** A dataset's metadata, decoded once from its object header. */
+import { H5Error } from './errors.js';
+import type { FormatContext } from './format/context.js';
+import { decodeDataspace } from './format/messages/dataspace.js';
+import { decodeDatatypeMessage } from './format/messages/datatype.js';
+import { readExternalFiles, type ExternalFileEntry } from './format/messages/external-files.js';
+import { decodeFillValue, decodeFillValueOld } from './format/messages/fill-value.js';
+import { decodeFilterPipeline } from './format/messages/filter-pipeline.js';
+import { decodeLayout } from './format/messages/layout.js';
+import { findMessages } from './format/object-header.js';
+import { resolveSharedMessage } from './format/shared-message.js';
+import { MessageType, type Dataspace, type Datatype, type FillValue, type FilterSpec, type Layout, type ObjectHeader } from './format/types.js';
+import { KNOWN_FILTER_NAMES } from './filters/registry.js';
+import { decodeValues } from './values/decode.js';
+import { elementValue } from './values/column.js';
+import type { H5File } from './file.js';
+
+export interface DatasetInfo {
+  dataspace: Dataspace;
+  datatype: Datatype;
+  layout: Layout;
+  filters: Array<FilterSpec & { name: string }>;
+  fill: FillValue;
+  /** The fill value's bytes for one element (zeros when the fill value is default/undefined). */
+  fillBytes: Uint8Array;
+  fillValuePlain: unknown;
+  external: Array<ExternalFileEntry & { name: string }> | null;
+}
+
+export async function loadDatasetInfo(file: H5File, oh: ObjectHeader, ctx: FormatContext): Promise<DatasetInfo> {
+  const one = async (type: number, required: boolean) => {
+    const m = findMessages(oh, type)[0];
+    if (!m) {
+      if (required) throw new H5Error('Corrupt', `dataset object header lacks message type ${type}`, { offset: ctx.baseAddress + oh.address });
+      return null;
+    }
+    return resolveSharedMessage(ctx, m, () => file.sohm());
+  };
+  const [spaceMsg, typeMsg, layoutMsg, pipeMsg, fillMsg, oldFillMsg, eflMsg] = await Promise.all([
+    one(MessageType.DATASPACE, true),
+    one(MessageType.DATATYPE, true),
+    one(MessageType.LAYOUT, true),
+    one(MessageType.FILTER_PIPELINE, false),
+    one(MessageType.FILL_VALUE, false),
+    one(MessageType.FILL_VALUE_OLD, false),
+    one(MessageType.EXTERNAL_FILES, false),
+  ]);
+  const dataspace = decodeDataspace(spaceMsg!.body, ctx, spaceMsg!.address);
+  const datatype = decodeDatatypeMessage(typeMsg!.body, typeMsg!.address);
+  const layout = decodeLayout(layoutMsg!.body, ctx, layoutMsg!.address);
+  const filters = pipeMsg
+    ? decodeFilterPipeline(pipeMsg.body, ctx, pipeMsg.address).map((f) => ({ ...f, name: f.name ?? KNOWN_FILTER_NAMES[f.id] ?? `filter ${f.id}` }))
+    : [];
+  let fill: FillValue = { status: 'default' };
+  if (fillMsg) fill = decodeFillValue(fillMsg.body, ctx, fillMsg.address);
+  else if (oldFillMsg) fill = decodeFillValueOld(oldFillMsg.body, ctx, oldFillMsg.address);
+  const size = datatype.size;
+  let fillBytes: Uint8Array = new Uint8Array(size);
+  let fillValuePlain: unknown = null;
+  const isVariable = datatype.class === 'vlen';
+  if (fill.status === 'user' && fill.value && fill.value.length === size && !isVariable) fillBytes = fill.value;
+  if (!isVariable && fill.status !== 'undefined') {
+    try {
+      fillValuePlain = elementValue(await decodeValues(ctx, fillBytes, datatype, 1), datatype, 0);
+    } catch {
+      fillValuePlain = null;
+    }
+  }
+  const external = eflMsg ? await readExternalFiles(ctx, eflMsg.body, eflMsg.address) : null;
+  return { dataspace, datatype, layout, filters, fill, fillBytes, fillValuePlain, external };
+}

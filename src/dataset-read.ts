@@ -1,0 +1,210 @@
+/**
+ * Reading a dataset's data: plan every byte range the selection needs, fetch them together as
+ * coalesced range GETs that bypass the metadata cache, decode each chunk as it arrives, copy the
+ * selected elements into one buffer of raw element bytes, and decode values once at the end.
+ */
+import { DEFAULT_DIRECT_MAX_GAP, DEFAULT_DIRECT_MAX_REQUEST_BYTES } from './defaults.js';
+import { H5Error, throwIfAborted } from './errors.js';
+import { lookupChunks } from './format/chunk-index.js';
+import type { ChunkRecord, Datatype, Layout } from './format/types.js';
+import { decodeChunk } from './filters/registry.js';
+import { contiguousRuns, copyChunkHyperslab, copyChunkPoints, chunksTouched, mergeRuns, pointsByChunk, type Run } from './read-plan.js';
+import { normalizeSelection, product, selectionCount, selectionShape, type Selection, type SelectionInput } from './selection.js';
+import { decodeValues } from './values/decode.js';
+import type { Column } from './values/column.js';
+import { numpyDtype } from './values/dtype-string.js';
+import { resolveReferences } from './plain.js';
+import type { CallOptions, Dataset } from './objects.js';
+import type { ByteRange } from './source.js';
+
+export interface ReadResult {
+  /** Typed array for numbers (BigInt64Array for 64-bit integers, Float32Array for half floats), string[] for strings, per-field columns for compounds, paths for object references. */
+  data: Column | (string | null)[];
+  shape: number[];
+  dtype: string;
+}
+
+/** Room above the chunk size for intermediate filter output (fletcher32's 4 checksum bytes, say). */
+const CHUNK_SLACK = 1024;
+
+type ChunkedLayout = Extract<Layout, { class: 'chunked' }>;
+
+export async function readDatasetData(ds: Dataset, input: SelectionInput, options?: CallOptions): Promise<ReadResult> {
+  const { column, shape, dtype } = await readDatasetColumn(ds, input, options);
+  return { data: await resolveReferences(ds.file, column, options), shape, dtype };
+}
+
+/** @internal the selection as a decoded column, references still as addresses. */
+export async function readDatasetColumn(ds: Dataset, input: SelectionInput, options?: CallOptions): Promise<{ column: Column; shape: number[]; dtype: string }> {
+  const signal = options?.signal;
+  throwIfAborted(signal);
+  const { dataspace, datatype, layout } = ds.info;
+  const dtype = numpyDtype(datatype);
+  if (dataspace.kind === 'null') return { column: new Uint8Array(0), shape: [], dtype };
+  const dims = dataspace.kind === 'scalar' ? [] : dataspace.dims;
+  const sel = normalizeSelection(input, dims);
+  const count = selectionCount(sel);
+  const size = datatype.size;
+  const limits = ds.file.ctx.limits;
+  if (count * size > limits.maxReadBytes) {
+    throw new H5Error('Limit', `the selection needs ${count * size} bytes, above maxReadBytes ${limits.maxReadBytes}`, { path: ds.path });
+  }
+  const out = new Uint8Array(count * size);
+  fillPattern(out, ds.info.fillBytes);
+
+  if (count > 0) {
+    switch (layout.class) {
+      case 'compact':
+        copyRuns(contiguousRuns(sel, dims, size), [{ offset: 0, length: layout.data.length }], layout.data, out, ds.path);
+        break;
+      case 'contiguous':
+        await readContiguous(ds, sel, dims, layout, out, signal);
+        break;
+      case 'chunked':
+        await readChunked(ds, sel, dims, layout, out, signal);
+        break;
+      case 'virtual':
+        throw new H5Error('Unsupported', 'virtual datasets are not read yet', { path: ds.path });
+    }
+  }
+  const ctx = ds.context(options);
+  const column = await decodeValues(ctx, out, datatype, count);
+  const shape = selectionShape(sel);
+  if (datatype.class === 'array') shape.push(...datatype.dims);
+  return { column, shape, dtype };
+}
+
+function fillPattern(out: Uint8Array, fill: Uint8Array): void {
+  if (!fill.some((b) => b !== 0) || out.length === 0) return;
+  out.set(fill.subarray(0, Math.min(fill.length, out.length)));
+  for (let filled = fill.length; filled < out.length; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, out.length - filled));
+}
+
+/** Copies runs out of already-fetched ranges (`data` holds the ranges back to back, or is the storage itself). */
+function copyRuns(runs: Run[], ranges: ByteRange[], data: Uint8Array, out: Uint8Array, path: string): void {
+  for (const r of runs) {
+    if (r.offset + r.length > data.length) throw new H5Error('Corrupt', `storage of ${data.length} bytes is too short for the dataspace`, { path });
+    out.set(data.subarray(r.offset, r.offset + r.length), r.outOffset);
+  }
+  void ranges;
+}
+
+async function readContiguous(
+  ds: Dataset,
+  sel: Selection,
+  dims: number[],
+  layout: Extract<Layout, { class: 'contiguous' }>,
+  out: Uint8Array,
+  signal?: AbortSignal,
+): Promise<void> {
+  const size = ds.info.datatype.size;
+  const runs = contiguousRuns(sel, dims, size);
+  if (ds.info.external) return readExternal(ds, runs, out, signal);
+  if (layout.address === null) return; // never written: the fill value stands
+  const total = product(dims) * size;
+  if (layout.size < total) {
+    throw new H5Error('Corrupt', `contiguous storage of ${layout.size} bytes is smaller than the dataspace's ${total}`, { path: ds.path });
+  }
+  const cache = ds.file.cache;
+  const { ranges, rangeOf } = mergeRuns(runs, DEFAULT_DIRECT_MAX_GAP, DEFAULT_DIRECT_MAX_REQUEST_BYTES);
+  const base = ds.file.ctx.baseAddress + layout.address;
+  const abs = ranges.map((r) => ({ offset: base + r.offset, length: r.length }));
+  const parts = cache.readDirectRanges(abs, { signal });
+  const byRange = new Map<number, Run[]>();
+  runs.forEach((r, i) => {
+    const k = rangeOf[i]!;
+    let l = byRange.get(k);
+    if (!l) byRange.set(k, (l = []));
+    l.push(r);
+  });
+  await Promise.all(
+    parts.map(async (p, k) => {
+      const bytes = await p;
+      const range = ranges[k]!;
+      if (bytes.length < range.length) throw new H5Error('Corrupt', 'contiguous data runs past the end of the file', { path: ds.path, offset: abs[k]!.offset });
+      for (const r of byRange.get(k) ?? []) out.set(bytes.subarray(r.offset - range.offset, r.offset - range.offset + r.length), r.outOffset);
+    }),
+  );
+}
+
+/** External raw storage: the dataset's bytes live in other files, segment after segment. */
+async function readExternal(ds: Dataset, runs: Run[], out: Uint8Array, signal?: AbortSignal): Promise<void> {
+  const segments = ds.info.external!;
+  let logical = 0;
+  const plan: Array<{ seg: (typeof segments)[number]; start: number; end: number }> = [];
+  for (const seg of segments) {
+    const len = seg.size ?? Number.MAX_SAFE_INTEGER - logical;
+    plan.push({ seg, start: logical, end: logical + len });
+    logical += len;
+  }
+  await Promise.all(
+    runs.map(async (r) => {
+      let pos = r.offset;
+      const end = r.offset + r.length;
+      while (pos < end) {
+        const p = plan.find((x) => pos >= x.start && pos < x.end);
+        if (!p) throw new H5Error('Corrupt', `external storage does not cover byte ${pos}`, { path: ds.path });
+        const n = Math.min(end, p.end) - pos;
+        const src = await ds.file.openRawRelated(p.seg.name, signal);
+        const bytes = await src.read(p.seg.offset + (pos - p.start), n, { signal });
+        if (bytes.length < n) throw new H5Error('Corrupt', `external file ${p.seg.name} is shorter than its declared segment`, { path: ds.path });
+        out.set(bytes, r.outOffset + (pos - r.offset));
+        pos += n;
+      }
+    }),
+  );
+}
+
+async function readChunked(ds: Dataset, sel: Selection, dims: number[], layout: ChunkedLayout, out: Uint8Array, signal?: AbortSignal): Promise<void> {
+  const { datatype, filters, dataspace } = ds.info;
+  const size = datatype.size;
+  const chunkDims = layout.chunkDims;
+  if (chunkDims.length !== dims.length || chunkDims.some((c) => c < 1)) {
+    throw new H5Error('Corrupt', `chunk dims [${chunkDims}] do not fit the dataspace [${dims}]`, { path: ds.path });
+  }
+  const chunkBytes = product(chunkDims) * size;
+  const limits = ds.file.ctx.limits;
+  if (chunkBytes > limits.maxChunkBytes) {
+    throw new H5Error('Limit', `a chunk of ${chunkBytes} bytes is above maxChunkBytes ${limits.maxChunkBytes}`, { path: ds.path });
+  }
+  const touched = chunksTouched(sel, chunkDims);
+  if (!touched.length) return;
+  const ctx = ds.context({ signal });
+  const maxDims = dataspace.kind === 'simple' ? dataspace.maxDims : [];
+  const records = await lookupChunks(ctx, { layout, dims, maxDims, filtered: filters.length > 0 }, touched);
+  const byKey = new Map<string, ChunkRecord>();
+  for (const r of records) byKey.set(r.offset.map((o, d) => Math.floor(o / chunkDims[d]!)).join(','), r);
+  const points = sel.kind === 'points' ? pointsByChunk(sel.points, chunkDims) : null;
+  const wanted: Array<{ coords: number[]; rec: ChunkRecord }> = [];
+  for (const c of touched) {
+    const rec = byKey.get(c.join(','));
+    if (rec) wanted.push({ coords: c, rec });
+  }
+  const base = ds.file.ctx.baseAddress;
+  const parts = ds.file.cache.readDirectRanges(
+    wanted.map((w) => ({ offset: base + w.rec.address, length: w.rec.size })),
+    { signal },
+  );
+  await Promise.all(
+    parts.map(async (p, i) => {
+      const { coords, rec } = wanted[i]!;
+      let bytes = await p;
+      if (bytes.length < rec.size) throw new H5Error('Corrupt', 'chunk runs past the end of the file', { path: ds.path, offset: base + rec.address });
+      const edge = coords.some((c, d) => (c + 1) * chunkDims[d]! > dims[d]!);
+      const filtered = filters.length > 0 && !(edge && layout.dontFilterPartialEdgeChunks);
+      if (filtered) {
+        bytes = await decodeChunk(bytes, filters, rec.filterMask, { elementSize: size, chunkBytes, maxOutputBytes: Math.min(limits.maxChunkBytes, chunkBytes + CHUNK_SLACK), signal }).catch(
+          (e: unknown) => {
+            if (e instanceof H5Error && e.offset === undefined) throw new H5Error(e.code, e.message, { path: ds.path, offset: base + rec.address, cause: e });
+            throw e;
+          },
+        );
+      }
+      if (bytes.length < chunkBytes) throw new H5Error('Corrupt', `chunk holds ${bytes.length} bytes, ${chunkBytes} expected`, { path: ds.path, offset: base + rec.address });
+      if (points) copyChunkPoints(bytes, points.get(coords.join(','))!, out, size);
+      else copyChunkHyperslab(bytes, coords, chunkDims, sel as Selection & { kind: 'hyperslab' }, out, size);
+    }),
+  );
+}
+
+export type { Datatype };

@@ -1,0 +1,176 @@
+/**
+ * open(): driver → statistics → block cache → superblock, in as few round trips as the file
+ * allows: one initial read brings the superblock and, usually, the root group's metadata.
+ */
+import { BlockCache, type BlockCacheOptions, type BlockCacheStats } from './cache/block-cache.js';
+import { withStats } from './cache/stats.js';
+import { openSource, type OpenSourceOptions, type SourceInput } from './drivers/open.js';
+import { H5Error, throwIfAborted } from './errors.js';
+import type { FormatContext } from './format/context.js';
+import { DEFAULT_LIMITS, type Limits } from './format/limits.js';
+import { readFileSohmTable, type SohmTable } from './format/sohm.js';
+import { readSuperblock, readSuperblockExtension, type Superblock, type SuperblockExtension } from './format/superblock.js';
+import { Group } from './objects.js';
+import type { ByteSource } from './source.js';
+
+export interface OpenOptions extends OpenSourceOptions {
+  /** Block cache tuning: block size, bytes kept, gaps, concurrency, the first read's size. */
+  cache?: BlockCacheOptions;
+  /** Resource limits for hostile input (merged over DEFAULT_LIMITS). */
+  limits?: Partial<Limits>;
+  /**
+   * Follow external links and external/virtual-dataset source files: false (default), true,
+   * or an allow-list of URL/path prefixes.
+   */
+  allowExternal?: boolean | string[];
+  signal?: AbortSignal;
+}
+
+export class H5File extends Group {
+  readonly superblock: Superblock;
+  readonly extension: SuperblockExtension | null;
+  readonly cache: BlockCache;
+  readonly ctx: FormatContext;
+  readonly options: OpenOptions;
+  private sohmTable?: Promise<SohmTable | null>;
+  private readonly externals = new Map<string, Promise<H5File>>();
+  private readonly rawExternals = new Map<string, Promise<ByteSource>>();
+  private addressPaths?: Promise<Map<number, string>>;
+
+  /** @internal use open() */
+  constructor(cache: BlockCache, superblock: Superblock, extension: SuperblockExtension | null, ctx: FormatContext, options: OpenOptions) {
+    super(null as unknown as H5File, '/', superblock.rootObjectHeaderAddress);
+    (this as { file: H5File }).file = this;
+    this.cache = cache;
+    this.superblock = superblock;
+    this.extension = extension;
+    this.ctx = ctx;
+    this.options = options;
+  }
+
+  /** The source's key: its URL or path. */
+  get key(): string {
+    return this.cache.key;
+  }
+
+  /** Requests, bytes, waves, cache hits and misses since open (or the last resetStats). */
+  stats(): BlockCacheStats {
+    return this.cache.stats;
+  }
+
+  resetStats(): void {
+    this.cache.resetStats();
+  }
+
+  /** @internal the shared object header message table, read once when first needed. */
+  sohm(): Promise<SohmTable | null> {
+    return (this.sohmTable ??= readFileSohmTable(this.ctx, this.superblock));
+  }
+
+  /** @internal opens a file named by an external link or a VDS/external-storage mapping. */
+  openRelated(name: string, signal?: AbortSignal): Promise<H5File> {
+    const url = resolveRelated(this.key, name);
+    try {
+      this.checkAllowed(name, url);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    let p = this.externals.get(url);
+    if (!p) {
+      const { signal: _s, ...rest } = this.options;
+      p = open(url, { ...rest, signal });
+      this.externals.set(url, p);
+      p.catch(() => this.externals.delete(url));
+    }
+    return p;
+  }
+
+  /** @internal address → first path reaching it (walk order), built once, for references. */
+  pathsByAddress(options?: { signal?: AbortSignal }): Promise<Map<number, string>> {
+    if (!this.addressPaths) {
+      this.addressPaths = (async () => {
+        const map = new Map<number, string>([[this.address, '/']]);
+        for await (const { path, node } of this.walk(options)) if (node && !map.has(node.address)) map.set(node.address, path);
+        return map;
+      })();
+      this.addressPaths.catch(() => (this.addressPaths = undefined));
+    }
+    return this.addressPaths;
+  }
+
+  /** @internal a raw (non-HDF5) file beside this one: external data storage. */
+  openRawRelated(name: string, signal?: AbortSignal): Promise<ByteSource> {
+    const url = resolveRelated(this.key, name);
+    this.checkAllowed(name, url);
+    let p = this.rawExternals.get(url);
+    if (!p) {
+      p = openSource(url, { ...this.options, signal }).catch((e: unknown) => {
+        this.rawExternals.delete(url);
+        throw e instanceof H5Error ? new H5Error(e.code, `external data file ${name}: ${e.message}`, { source: url, cause: e }) : e;
+      });
+      this.rawExternals.set(url, p);
+    }
+    return p;
+  }
+
+  private checkAllowed(name: string, url: string): void {
+    const allow = this.options.allowExternal ?? false;
+    const allowed = allow === true || (Array.isArray(allow) && allow.some((p) => url.startsWith(p)));
+    if (!allowed) {
+      throw new H5Error('NotAllowed', `following "${name}" needs the allowExternal option (it resolves to ${url})`, { source: this.key });
+    }
+  }
+
+  async close(): Promise<void> {
+    const raws = [...this.rawExternals.values()];
+    this.rawExternals.clear();
+    await Promise.allSettled(raws.map(async (p) => (await p).close?.()));
+    const others = [...this.externals.values()];
+    this.externals.clear();
+    await Promise.allSettled(others.map(async (p) => (await p).close()));
+    await this.cache.close();
+  }
+}
+
+/** Resolves a file name relative to the directory of `base` (a URL or a path). */
+export function resolveRelated(base: string, name: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(name) || name.startsWith('/')) return name;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(base)) return new URL(name, base).href;
+  const dir = base.includes('/') ? base.slice(0, base.lastIndexOf('/') + 1) : '';
+  return dir + name;
+}
+
+/**
+ * Opens an HDF5 file from a path, a URL (http(s)://, s3://, file://), bytes, or any ByteSource.
+ */
+export async function open(input: SourceInput, options: OpenOptions = {}): Promise<H5File> {
+  throwIfAborted(options.signal);
+  const driver: ByteSource = await openSource(input, options);
+  const cache = new BlockCache(withStats(driver), options.cache ?? {});
+  try {
+    const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+    // One GET brings the superblock and, in most files, the root group and its neighbours.
+    await cache.readInitial(undefined, { signal: options.signal });
+    const sb = await readSuperblock(cache, { signal: options.signal, limits });
+    const ctx = {
+      source: cache,
+      baseAddress: sb.baseAddress,
+      sizeOfOffsets: sb.sizeOfOffsets,
+      sizeOfLengths: sb.sizeOfLengths,
+      limits,
+      signal: options.signal,
+      parsed: new Map(),
+      groupLeafK: sb.groupLeafK,
+      groupInternalK: sb.groupInternalK,
+      chunkInternalK: sb.chunkInternalK,
+    } as FormatContext;
+    const ext = await readSuperblockExtension(ctx, sb);
+    if (ext?.btreeK) Object.assign(ctx, ext.btreeK);
+    // Per-call signals replace this one; the file itself keeps none.
+    (ctx as { signal?: AbortSignal }).signal = undefined;
+    return new H5File(cache, sb, ext, ctx, options);
+  } catch (e) {
+    await cache.close().catch(() => {});
+    throw e;
+  }
+}

@@ -1,0 +1,353 @@
+/**
+ * The h5py-like object model: File and Group navigate links, Dataset carries its metadata and
+ * reads data, Datatype is a committed (named) datatype. Every async call takes {signal}.
+ */
+import { H5Error, throwIfAborted } from './errors.js';
+import { withSignal, type FormatContext } from './format/context.js';
+import { decodeDatatypeMessage } from './format/messages/datatype.js';
+import { findMessages, readObjectHeader } from './format/object-header.js';
+import { resolveSharedMessage } from './format/shared-message.js';
+import { MessageType, type Datatype, type HeaderMessage, type Link, type ObjectHeader } from './format/types.js';
+import { readAttributes, type Attribute } from './attributes.js';
+import { linkStorage, lookupLink, readLinks, type LinkStorage } from './links.js';
+import { loadDatasetInfo, type DatasetInfo } from './dataset-info.js';
+import { readDatasetData, type ReadResult } from './dataset-read.js';
+import type { SelectionInput } from './selection.js';
+import { numpyDtype } from './values/dtype-string.js';
+import type { H5File } from './file.js';
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export type H5Node = Group | Dataset | NamedDatatype;
+
+/** What a link is, without following it. */
+export type LinkInfo =
+  | { name: string; kind: 'hard'; address: number }
+  | { name: string; kind: 'soft'; target: string }
+  | { name: string; kind: 'external'; file: string; path: string }
+  | { name: string; kind: 'user'; linkType: number };
+
+export abstract class H5Object {
+  /** @internal */
+  constructor(readonly file: H5File, readonly path: string, readonly address: number) {}
+
+  /** The last component of the path. */
+  get name(): string {
+    return this.path === '/' ? '/' : this.path.slice(this.path.lastIndexOf('/') + 1);
+  }
+
+  /** @internal */
+  context(options?: CallOptions): FormatContext {
+    return withSignal(this.file.ctx, options?.signal);
+  }
+
+  /** @internal the object header, parsed once per file. */
+  header(options?: CallOptions): Promise<ObjectHeader> {
+    return withPath(readObjectHeader(this.context(options), this.address), this.path);
+  }
+
+  /** @internal every message of `type`, shared ones resolved. */
+  async messages(type: number, options?: CallOptions): Promise<HeaderMessage[]> {
+    const oh = await this.header(options);
+    const ctx = this.context(options);
+    return Promise.all(findMessages(oh, type).map((m) => resolveSharedMessage(ctx, m, () => this.file.sohm())));
+  }
+
+  /** Attributes as plain values, in the order h5py lists them. */
+  async attrs(options?: CallOptions): Promise<Record<string, unknown>> {
+    const list = await this.attributes(options);
+    const out: Record<string, unknown> = Object.create(null);
+    for (const a of list) out[a.name] = a.value;
+    return out;
+  }
+
+  /** Attributes with their datatype, shape and value. */
+  attributes(options?: CallOptions): Promise<Attribute[]> {
+    return withPath(readAttributes(this, options), this.path);
+  }
+}
+
+function withPath<T>(p: Promise<T>, path: string): Promise<T> {
+  return p.catch((e: unknown) => {
+    throw e instanceof H5Error ? e.withPath(path) : e;
+  });
+}
+
+function joinPath(base: string, name: string): string {
+  return base === '/' ? `/${name}` : `${base}/${name}`;
+}
+
+/** Splits a path into components, dropping empty and '.' parts. */
+function components(path: string): string[] {
+  return path.split('/').filter((p) => p !== '' && p !== '.');
+}
+
+export class Group extends H5Object {
+  readonly kind = 'group' as const;
+
+  /** How this group stores its links: 'symbol_table', 'compact' or 'dense'. */
+  async linkStorage(options?: CallOptions): Promise<LinkStorage> {
+    return linkStorage(await this.header(options));
+  }
+
+  /** The links of this group, unfollowed, in h5py's order (creation order where tracked, else by name). */
+  async links(options?: CallOptions): Promise<LinkInfo[]> {
+    const { links } = await withPath(readLinks(this.context(options), await this.header(options)), this.path);
+    return links.map(publicLink);
+  }
+
+  /** Member names, in h5py's order. */
+  async keys(options?: CallOptions): Promise<string[]> {
+    return (await this.links(options)).map((l) => l.name);
+  }
+
+  /** The link named `name` in this group, unfollowed, or null. */
+  async link(name: string, options?: CallOptions): Promise<LinkInfo | null> {
+    const l = await withPath(lookupLink(this.context(options), await this.header(options), name), joinPath(this.path, name));
+    return l ? publicLink(l) : null;
+  }
+
+  /**
+   * The object at `path` (absolute, or relative to this group), following hard, soft and
+   * (when allowed) external links. 'NotFound' when nothing is there.
+   */
+  async get(path: string, options?: CallOptions): Promise<H5Node> {
+    throwIfAborted(options?.signal);
+    return this.resolve(path, options, 0);
+  }
+
+  /** True when `path` leads to an object. */
+  async has(path: string, options?: CallOptions): Promise<boolean> {
+    try {
+      await this.get(path, options);
+      return true;
+    } catch (e) {
+      if (e instanceof H5Error && e.code === 'NotFound') return false;
+      throw e;
+    }
+  }
+
+  /** @internal */
+  async resolve(path: string, options: CallOptions | undefined, hops: number): Promise<H5Node> {
+    let node: H5Node = path.startsWith('/') ? this.file : this;
+    const parts = components(path);
+    for (let i = 0; i < parts.length; i++) {
+      const name = parts[i]!;
+      if (node.kind !== 'group') {
+        throw new H5Error('NotFound', `"${node.path}" is a ${node.kind}, not a group`, { path: joinPath(node.path, name) });
+      }
+      const here: Group = node;
+      const childPath = joinPath(here.path, name);
+      if (name === '..') throw new H5Error('Invalid', `'..' is not an HDF5 path component`, { path });
+      const link = await withPath(lookupLink(here.context(options), await here.header(options), name), childPath);
+      if (!link) throw new H5Error('NotFound', `no object named "${name}" in ${here.path}`, { path: childPath });
+      node = await here.follow(link, childPath, options, hops);
+    }
+    return node;
+  }
+
+  /** @internal opens what a link points to. */
+  async follow(link: Link, childPath: string, options: CallOptions | undefined, hops: number): Promise<H5Node> {
+    switch (link.kind) {
+      case 'hard':
+        return openObject(this.file, childPath, link.address, options);
+      case 'soft': {
+        if (hops >= this.file.ctx.limits.maxLinkHops) {
+          throw new H5Error('NotFound', `too many soft/external link hops (a loop?) at "${link.target}"`, { path: childPath });
+        }
+        const target = link.target.startsWith('/') ? link.target : joinPath(this.path, link.target);
+        try {
+          return await this.file.resolve(target, options, hops + 1);
+        } catch (e) {
+          if (e instanceof H5Error && e.code === 'NotFound' && e.path !== childPath) {
+            throw new H5Error('NotFound', `soft link "${childPath}" -> "${link.target}" is dangling: ${e.message}`, { path: childPath, cause: e });
+          }
+          throw e;
+        }
+      }
+      case 'external': {
+        if (hops >= this.file.ctx.limits.maxLinkHops) {
+          throw new H5Error('NotFound', `too many soft/external link hops at "${link.file}:${link.path}"`, { path: childPath });
+        }
+        const other = await this.file.openRelated(link.file, options?.signal).catch((e: unknown) => {
+          if (e instanceof H5Error) {
+            throw new H5Error(e.code, `external link ${childPath} -> ${link.file}:${link.path}: ${e.message}`, { path: childPath, cause: e });
+          }
+          throw e;
+        });
+        return other.resolve(link.path, options, hops + 1);
+      }
+      case 'user':
+        throw new H5Error('Unsupported', `user-defined link of type ${link.linkType}`, { path: childPath });
+    }
+  }
+
+  /**
+   * Every object below this group, depth first in h5py's member order: [path, node] pairs.
+   * Each object is visited once, however many hard links reach it (no loops on cycles);
+   * soft and external links are reported, not followed.
+   */
+  async *walk(options?: CallOptions): AsyncGenerator<{ path: string; node: H5Node | null; link: LinkInfo }> {
+    const seen = new Set<number>([this.address]);
+    const stack: Group[] = [this];
+    while (stack.length) {
+      const g = stack.shift()!;
+      const links = await g.links(options);
+      // Open every member of this group together: one wave for the whole level.
+      const nodes = await Promise.all(
+        links.map((l) => (l.kind === 'hard' ? openObject(this.file, joinPath(g.path, l.name), l.address, options) : Promise.resolve(null))),
+      );
+      const subgroups: Group[] = [];
+      for (let i = 0; i < links.length; i++) {
+        const link = links[i]!;
+        const node = nodes[i] ?? null;
+        const path = joinPath(g.path, link.name);
+        if (node && seen.has(node.address)) {
+          yield { path, node, link };
+          continue;
+        }
+        if (node) seen.add(node.address);
+        yield { path, node, link };
+        if (node?.kind === 'group') subgroups.push(node);
+      }
+      stack.unshift(...subgroups);
+    }
+  }
+
+  /**
+   * h5coro's list(): this group's members with their kind, and with attributes when asked,
+   * in one call (members' headers fetched together).
+   */
+  async list(options: CallOptions & { attributes?: boolean } = {}): Promise<ListEntry[]> {
+    const links = await this.links(options);
+    return Promise.all(
+      links.map(async (link): Promise<ListEntry> => {
+        const path = joinPath(this.path, link.name);
+        if (link.kind !== 'hard') return { name: link.name, path, kind: 'link', link };
+        const node = await openObject(this.file, path, link.address, options);
+        const entry: ListEntry = { name: link.name, path, kind: node.kind, link };
+        if (node.kind === 'dataset') Object.assign(entry, { shape: node.shape, dtype: node.dtype });
+        if (options.attributes) entry.attrs = await node.attrs(options);
+        return entry;
+      }),
+    );
+  }
+}
+
+export interface ListEntry {
+  name: string;
+  path: string;
+  kind: 'group' | 'dataset' | 'datatype' | 'link';
+  link: LinkInfo;
+  shape?: number[] | null;
+  dtype?: string;
+  attrs?: Record<string, unknown>;
+}
+
+function publicLink(l: Link): LinkInfo {
+  switch (l.kind) {
+    case 'hard':
+      return { name: l.name, kind: 'hard', address: l.address };
+    case 'soft':
+      return { name: l.name, kind: 'soft', target: l.target };
+    case 'external':
+      return { name: l.name, kind: 'external', file: l.file, path: l.path };
+    case 'user':
+      return { name: l.name, kind: 'user', linkType: l.linkType };
+  }
+}
+
+export class Dataset extends H5Object {
+  readonly kind = 'dataset' as const;
+  /** @internal */
+  readonly info: DatasetInfo;
+
+  /** @internal */
+  constructor(file: H5File, path: string, address: number, info: DatasetInfo) {
+    super(file, path, address);
+    this.info = info;
+  }
+
+  /** Dimensions; [] for a scalar, null for a null dataspace. */
+  get shape(): number[] | null {
+    const s = this.info.dataspace;
+    return s.kind === 'simple' ? s.dims : s.kind === 'scalar' ? [] : null;
+  }
+
+  /** Maximum dimensions, null entries where unlimited. */
+  get maxshape(): (number | null)[] | null {
+    const s = this.info.dataspace;
+    return s.kind === 'simple' ? s.maxDims : s.kind === 'scalar' ? [] : null;
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    const s = this.shape;
+    return s === null ? 0 : s.reduce((a, b) => a * b, 1);
+  }
+
+  /** numpy's dtype.str, as h5py reports it: '<f4', '>i8', '|S10', '|O', ... */
+  get dtype(): string {
+    return numpyDtype(this.info.datatype);
+  }
+
+  /** The full HDF5 datatype. */
+  get datatype(): Datatype {
+    return this.info.datatype;
+  }
+
+  /** Chunk dimensions, or null when not chunked. */
+  get chunks(): number[] | null {
+    const l = this.info.layout;
+    return l.class === 'chunked' ? l.chunkDims : null;
+  }
+
+  /** The filter pipeline in application order: [{id, name, flags, clientData}]. */
+  get filters() {
+    return this.info.filters;
+  }
+
+  /** 'compact', 'contiguous', 'chunked' or 'virtual'. */
+  get layout(): string {
+    return this.info.layout.class;
+  }
+
+  /** The fill value as a plain value (null when undefined). */
+  get fillvalue(): unknown {
+    return this.info.fillValuePlain;
+  }
+
+  /** Reads a selection (everything when omitted). */
+  read(selection?: SelectionInput, options?: CallOptions): Promise<ReadResult> {
+    return withPath(readDatasetData(this, selection, options), this.path);
+  }
+}
+
+export class NamedDatatype extends H5Object {
+  readonly kind = 'datatype' as const;
+  /** @internal */
+  constructor(file: H5File, path: string, address: number, readonly datatype: Datatype) {
+    super(file, path, address);
+  }
+  get dtype(): string {
+    return numpyDtype(this.datatype);
+  }
+}
+
+/** Opens the object whose header is at `address`, deciding its kind from its messages. */
+export async function openObject(file: H5File, path: string, address: number, options?: CallOptions): Promise<H5Node> {
+  const ctx = withSignal(file.ctx, options?.signal);
+  const oh = await withPath(readObjectHeader(ctx, address), path);
+  const has = (t: number) => findMessages(oh, t).length > 0;
+  if (has(MessageType.LAYOUT) || (has(MessageType.DATASPACE) && has(MessageType.DATATYPE))) {
+    const info = await withPath(loadDatasetInfo(file, oh, ctx), path);
+    return new Dataset(file, path, address, info);
+  }
+  if (has(MessageType.DATATYPE) && !has(MessageType.SYMBOL_TABLE) && !has(MessageType.LINK_INFO)) {
+    const m = await resolveSharedMessage(ctx, findMessages(oh, MessageType.DATATYPE)[0]!, () => file.sohm());
+    return new NamedDatatype(file, path, address, decodeDatatypeMessage(m.body, m.address));
+  }
+  return path === '/' ? file : new Group(file, path, address);
+}

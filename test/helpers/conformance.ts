@@ -1,0 +1,202 @@
+/**
+ * Checks one HDF5 file against its oracle manifest (schema hdf5-oracle/1, see
+ * ../shared/corpus/README.md): tree, member order, dtypes, shapes, attributes and data.
+ * Returns the differences found; an empty list means the file matches fully.
+ */
+import { readFileSync } from 'node:fs';
+import '../../src/node.js';
+import { H5Error, open, type Dataset, type Group, type H5File, type H5Node } from '../../src/index.js';
+import { readAttributeMessages } from '../../src/attributes.js';
+import { readDatasetColumn } from '../../src/dataset-read.js';
+import { decodeValues } from '../../src/values/decode.js';
+import { normalizeSelection, selectionShape } from '../../src/selection.js';
+import type { Dataspace } from '../../src/format/types.js';
+import { compareOracle, toOracleValue, type RefResolver } from './oracle.js';
+import { selectionInfo, selectionShape as regionShape, selectedCoordinates } from '../../src/values/selection-info.js';
+import type { Column, RegionReference } from '../../src/values/column.js';
+
+/** Resolves every region reference of a column ahead of time (the oracle resolver is synchronous). */
+async function withRegions(file: H5File, base: RefResolver, col: Column): Promise<RefResolver> {
+  if (Array.isArray(col) || ArrayBuffer.isView(col) || col.kind !== 'reference' || col.refKind !== 'region') {
+    if (!Array.isArray(col) && !ArrayBuffer.isView(col) && col.kind === 'compound') {
+      let r = base;
+      for (const f of Object.values(col.fields)) r = await withRegions(file, r, f);
+      return r;
+    }
+    return base;
+  }
+  const resolved = new Map<RegionReference, { path: string; extent: number[]; values: unknown }>();
+  for (const ref of col.regions) {
+    if (!ref) continue;
+    const obj = base.object(ref.address);
+    if (!obj) continue;
+    const ds = (await file.get(obj.path)) as Dataset;
+    const extent = ds.shape ?? [];
+    const info = selectionInfo(ref.selection, extent);
+    const coords = selectedCoordinates(info);
+    const shape = regionShape(info, extent);
+    const got = coords.length ? await readDatasetColumn(ds, { points: coords }) : null;
+    const values = got ? toOracleValue(got.column, ds.datatype, shape, { refs: base }) : [];
+    resolved.set(ref, { path: obj.path, extent, values });
+  }
+  return { object: base.object, region: (r) => resolved.get(r) ?? base.region?.(r) ?? null };
+}
+
+export interface FileResult {
+  file: string;
+  diffs: string[];
+  objects: number;
+}
+
+/** Oracle errors that come from the oracle's missing plugins: the value cannot be checked, a read may succeed. */
+function oracleCouldNotRead(err: string): boolean {
+  return /plugin|can't open directory|required filter|filter .* not available|not available/i.test(err);
+}
+
+function errorOf(v: unknown): string | null {
+  return v && typeof v === 'object' && !Array.isArray(v) && 'error' in (v as object) ? String((v as { error: unknown }).error) : null;
+}
+
+async function refResolver(file: H5File): Promise<RefResolver> {
+  const kinds = new Map<number, { path: string; kind: 'group' | 'dataset' | 'datatype' }>();
+  const paths = await file.pathsByAddress();
+  for await (const { path, node } of file.walk()) if (node && paths.get(node.address) === path) kinds.set(node.address, { path, kind: node.kind });
+  kinds.set(file.address, { path: '/', kind: 'group' });
+  return { object: (a) => kinds.get(a) ?? null };
+}
+
+export async function checkFile(path: string, oraclePath: string): Promise<FileResult> {
+  const oracle = JSON.parse(readFileSync(oraclePath, 'utf8'));
+  const diffs: string[] = [];
+  const res: FileResult = { file: path, diffs, objects: 0 };
+  if (oracle.schema !== 'hdf5-oracle/1') return res;
+  let file: H5File;
+  try {
+    file = await open(path, { allowExternal: true });
+  } catch (e) {
+    diffs.push(`open failed: ${(e as Error).message}`);
+    return res;
+  }
+  try {
+    let refs: RefResolver | undefined;
+    const getRefs = async () => (refs ??= await refResolver(file));
+    for (const [p, entry] of Object.entries<any>(oracle.objects)) {
+      res.objects++;
+      const d = (msg: string) => diffs.push(`${p}: ${msg}`);
+      try {
+        await checkObject(file, p, entry, d, getRefs);
+      } catch (e) {
+        d(`${e instanceof H5Error ? `H5Error ${e.code}` : 'non-H5Error'}: ${(e as Error).message}`);
+      }
+      if (diffs.length > 40) break;
+    }
+  } finally {
+    await file.close();
+  }
+  return res;
+}
+
+async function checkObject(file: H5File, p: string, e: any, d: (m: string) => void, getRefs: () => Promise<RefResolver>): Promise<void> {
+  const parent = p === '/' ? null : p.slice(0, p.lastIndexOf('/')) || '/';
+  const name = p.slice(p.lastIndexOf('/') + 1);
+  if (e.kind === 'soft_link' || e.kind === 'external_link' || e.kind === 'user_defined_link') {
+    const g = (await file.get(parent!)) as Group;
+    const link = await g.link(name);
+    if (!link) return d('link not found');
+    if (e.kind === 'soft_link' && (link.kind !== 'soft' || link.target !== e.target)) d(`soft link ${JSON.stringify(link)} != ${e.target}`);
+    if (e.kind === 'external_link' && (link.kind !== 'external' || link.file !== e.file || link.path !== e.path)) d(`external link ${JSON.stringify(link)}`);
+    if (e.kind === 'user_defined_link' && (link.kind !== 'user' || link.linkType !== e.link_class)) d(`user link ${JSON.stringify(link)}`);
+    return;
+  }
+  const node: H5Node = await file.get(p);
+  if (e.kind === 'hard_link') {
+    const target = await file.get(e.target);
+    if (target.address !== node.address) d(`hard link resolves to ${node.address}, target ${e.target} is at ${target.address}`);
+    return;
+  }
+  if (node.kind !== e.kind) return d(`kind ${node.kind} != ${e.kind}`);
+  if (e.attrs) await checkAttrs(node, e.attrs, e.attrs_creation_order, d, getRefs);
+  if (node.kind === 'group') {
+    const keys = await node.keys();
+    const want: string[] = e.members_creation_order ?? e.members;
+    const got = e.members_creation_order ? keys : [...keys].sort();
+    const w = e.members_creation_order ? want : [...want].sort();
+    if (JSON.stringify(got) !== JSON.stringify(w)) d(`members ${JSON.stringify(got).slice(0, 200)} != ${JSON.stringify(w).slice(0, 200)}`);
+    return;
+  }
+  if (node.kind === 'datatype') {
+    if (node.dtype !== e.dtype) d(`dtype ${node.dtype} != ${e.dtype}`);
+    return;
+  }
+  await checkDataset(node, e, d, getRefs);
+}
+
+async function checkAttrs(node: H5Node, want: Record<string, any>, order: string[] | undefined, d: (m: string) => void, getRefs: () => Promise<RefResolver>) {
+  const msgs = await readAttributeMessages(node);
+  const names = msgs.map((m) => m.name);
+  const wantNames = order ?? Object.keys(want);
+  const cmpNames = order ? names : [...names].sort();
+  if (JSON.stringify(cmpNames) !== JSON.stringify(order ? wantNames : [...wantNames].sort())) d(`attribute names ${JSON.stringify(names)} != ${JSON.stringify(wantNames)}`);
+  for (const m of msgs) {
+    const w = want[m.name];
+    if (!w) continue;
+    const err = errorOf(w.value) ?? errorOf(w);
+    try {
+      const shape = spaceShape(m.dataspace);
+      const count = shape === null ? 0 : shape.reduce((a, b) => a * b, 1);
+      const col = await decodeValues(node.context(), m.value, m.datatype, count);
+      if (err) {
+        if (!oracleCouldNotRead(err)) d(`attr ${m.name}: read succeeded where the oracle has an error: ${err}`);
+        continue;
+      }
+      if (shape === null) continue;
+      const fullShape = m.datatype.class === 'array' ? shape : shape;
+      const actual = toOracleValue(col, m.datatype, fullShape, { refs: await withRegions(node.file, await getRefs(), col) });
+      const diffs = compareOracle(actual, w.value);
+      for (const x of diffs.slice(0, 3)) d(`attr ${m.name}: ${x}`);
+    } catch (ex) {
+      if (!err) d(`attr ${m.name}: ${(ex as Error).message}`);
+    }
+  }
+}
+
+function spaceShape(s: Dataspace): number[] | null {
+  return s.kind === 'simple' ? s.dims : s.kind === 'scalar' ? [] : null;
+}
+
+async function checkDataset(ds: Dataset, e: any, d: (m: string) => void, getRefs: () => Promise<RefResolver>) {
+  if (JSON.stringify(ds.shape) !== JSON.stringify(e.shape)) d(`shape ${JSON.stringify(ds.shape)} != ${JSON.stringify(e.shape)}`);
+  if (e.maxshape !== undefined && JSON.stringify(ds.maxshape) !== JSON.stringify(e.maxshape)) d(`maxshape ${JSON.stringify(ds.maxshape)} != ${JSON.stringify(e.maxshape)}`);
+  if (ds.dtype !== e.dtype) d(`dtype ${ds.dtype} != ${e.dtype}`);
+  if (e.layout && ds.layout !== e.layout) d(`layout ${ds.layout} != ${e.layout}`);
+  if (e.chunks !== undefined && JSON.stringify(ds.chunks) !== JSON.stringify(e.chunks ?? null)) d(`chunks ${JSON.stringify(ds.chunks)} != ${JSON.stringify(e.chunks)}`);
+  if (e.filters && JSON.stringify(ds.filters.map((f) => f.id)) !== JSON.stringify(e.filters.map((f: any) => f.id))) d(`filters differ`);
+  const dataErr = errorOf(e.data) ?? errorOf(e.summary) ?? errorOf(e);
+  const check = async (sel: unknown, expected: unknown, what: string) => {
+    let col;
+    try {
+      col = await readDatasetColumn(ds, sel as never);
+    } catch (ex) {
+      if (dataErr) return;
+      return d(`${what}: ${ex instanceof H5Error ? ex.code : 'non-H5Error'} ${(ex as Error).message}`);
+    }
+    if (dataErr) {
+      if (!oracleCouldNotRead(dataErr)) d(`${what}: read succeeded where the oracle has an error: ${dataErr.slice(0, 120)}`);
+      return;
+    }
+    const dt = ds.datatype;
+    const shape = dt.class === 'array' ? col.shape.slice(0, col.shape.length - dt.dims.length) : col.shape;
+    const actual = toOracleValue(col.column, dt, shape, { refs: await withRegions(ds.file, await getRefs(), col.column) });
+    for (const x of compareOracle(actual, expected).slice(0, 3)) d(`${what}: ${x}`);
+  };
+  if (ds.shape === null) return;
+  if ('data' in e && e.data !== null) await check(undefined, e.data, 'data');
+  else if (e.summary) await check(undefined, e.summary, 'summary');
+  else if (dataErr) await check(undefined, null, 'data');
+  for (const h of e.hyperslabs ?? []) {
+    const sel = h.start.map((s: number, i: number) => [s, h.stop[i], h.step[i]]);
+    const shape = selectionShape(normalizeSelection(sel, ds.shape));
+    if (JSON.stringify(shape) !== JSON.stringify(h.shape)) d(`hyperslab shape ${shape} != ${h.shape}`);
+    await check(sel, h.data, `hyperslab ${JSON.stringify(h.start)}`);
+  }
+}
