@@ -205,6 +205,12 @@ def szip():
     runs[50, 100:] = np.arange(28) % 3 + 1000
     g.add(f.create_dataset('nn16_u2_runs', data=runs, chunks=(64, 128), compression='szip',
                            compression_opts=('nn', 16)), note='zero blocks, ROS, second extension')
+    wide = np.full((4, 2048), 77, dtype='u1')
+    wide[:, 100] = 80
+    wide[1, 700:705] = [1, 2, 3, 4, 5]
+    g.add(f.create_dataset('nn8_u1_wide_runs', data=wide, chunks=(4, 2048), compression='szip',
+                           compression_opts=('nn', 8)),
+          note='128 blocks per scanline: a remainder-of-segment run stops at the 64-block segment')
     g.add(f.create_dataset('nn8_narrow_i2', data=smooth((200, 4), 'i2'), chunks=(50, 4),
                            compression='szip', compression_opts=('nn', 8)),
           note='fastest dimension < pixels per block')

@@ -231,24 +231,27 @@ describe('floats: non-IEEE layouts', () => {
   });
 });
 
+/** Elements of a typed array of either numbers or bigints. */
+const list = (x: unknown) => Array.from(x as ArrayLike<number | bigint>);
+
 describe('integers', () => {
   it('swaps big-endian values and views aligned little-endian ones without copying', () => {
     const buf = new Uint8Array([0, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]);
     const le = decodeIntegers(buf.subarray(1, 9), 2, { size: 4, order: '<', signed: false, bitOffset: 0, precision: 32 });
-    expect(Array.from(le)).toEqual([0x78563412, 0xf0debc9a]);
+    expect(list(le)).toEqual([0x78563412, 0xf0debc9a]);
     // Unaligned (byteOffset 1): a copy.
     expect(le.buffer).not.toBe(buf.buffer);
     const aligned = new Uint8Array(16);
     aligned.set(buf.subarray(1, 9));
     const view = decodeIntegers(aligned, 2, { size: 4, order: '<', signed: false, bitOffset: 0, precision: 32 });
     expect(view.buffer).toBe(aligned.buffer);
-    expect(Array.from(decodeIntegers(buf.subarray(1, 9), 2, { size: 4, order: '>', signed: false, bitOffset: 0, precision: 32 }))).toEqual([
+    expect(list(decodeIntegers(buf.subarray(1, 9), 2, { size: 4, order: '>', signed: false, bitOffset: 0, precision: 32 }))).toEqual([
       0x12345678, 0x9abcdef0,
     ]);
-    expect(Array.from(decodeIntegers(buf.subarray(1, 3), 1, { size: 2, order: '>', signed: true, bitOffset: 0, precision: 16 }))).toEqual([0x1234]);
+    expect(list(decodeIntegers(buf.subarray(1, 3), 1, { size: 2, order: '>', signed: true, bitOffset: 0, precision: 16 }))).toEqual([0x1234]);
     const i8 = decodeIntegers(buf.subarray(1, 17), 2, { size: 8, order: '>', signed: true, bitOffset: 0, precision: 64 });
     expect(i8).toBeInstanceOf(BigInt64Array);
-    expect(Array.from(i8)).toEqual([0x123456789abcdef0n, 0x1122334455667788n]);
+    expect(list(i8)).toEqual([0x123456789abcdef0n, 0x1122334455667788n]);
     const u8 = decodeIntegers(new Uint8Array(8).fill(0xff), 1, { size: 8, order: '<', signed: false, bitOffset: 0, precision: 64 });
     expect(u8[0]).toBe(2n ** 64n - 1n);
   });
@@ -261,19 +264,19 @@ describe('integers', () => {
     vals.forEach((v, i) => dv.setUint32(i * 4, (((v & 0xfff) << 4) | 0xf | 0xabc00000) >>> 0, true)); // junk outside the field
     const out = decodeIntegers(bytes, vals.length, { size: 4, order: '<', signed: true, bitOffset: 4, precision: 12 });
     expect(out).toBeInstanceOf(Int32Array);
-    expect(Array.from(out)).toEqual(vals);
+    expect(list(out)).toEqual(vals);
     const u = decodeIntegers(new Uint8Array([0b11100, 0b11111111, 0b00000011]), 3, { size: 1, order: '<', signed: false, bitOffset: 2, precision: 3 });
     expect(u).toBeInstanceOf(Uint8Array);
-    expect(Array.from(u)).toEqual([7, 7, 0]);
+    expect(list(u)).toEqual([7, 7, 0]);
     // 10 bits of a big-endian u2.
     const be = decodeIntegers(new Uint8Array([0xff, 0xff, 0x01, 0x02]), 2, { size: 2, order: '>', signed: false, bitOffset: 0, precision: 10 });
-    expect(Array.from(be)).toEqual([1023, 258]);
+    expect(list(be)).toEqual([1023, 258]);
   });
 
   it('widens odd sizes: 3 bytes to 32-bit, 5-6 bytes to exact float64, 7 and 16 bytes to bigint', () => {
     const three = decodeIntegers(new Uint8Array([0xff, 0xff, 0xff, 0x01, 0x00, 0x80]), 2, { size: 3, order: '<', signed: true, bitOffset: 0, precision: 24 });
     expect(three).toBeInstanceOf(Int32Array);
-    expect(Array.from(three)).toEqual([-1, -(2 ** 23) + 1]);
+    expect(list(three)).toEqual([-1, -(2 ** 23) + 1]);
     const threeBe = decodeIntegers(new Uint8Array([0x80, 0x00, 0x01]), 1, { size: 3, order: '>', signed: false, bitOffset: 0, precision: 24 });
     expect(threeBe).toBeInstanceOf(Uint32Array);
     expect(threeBe[0]).toBe(0x800001);

@@ -7,14 +7,15 @@ import { concat, corrupt, tooLarge } from './fail.js';
  *   browsers, Deno, Bun, ...  -> DecompressionStream('deflate'), reading until the cap
  *   neither                   -> pako, streamed through onData with the same cap
  *
- * Measured by scripts/measure-inflate.ts (Node 20, one ~1 MiB chunk of float64 data deflated at
- * level 6 to ~0.6 MiB, median of 30 runs, 2 shared cores):
- *   node:zlib inflateSync       ~2.6 ms
- *   node:zlib inflate (async)   ~2.8 ms   (off the main thread, so many chunks decode in parallel)
- *   DecompressionStream         ~3.4 ms
- *   pako 3 Inflate              ~7.0 ms
- * node:zlib is native and ~2.5x faster than pako; the async form costs little and keeps the
- * event loop free, so it is the Node choice.
+ * Measured by scripts/measure-inflate.ts (Node 20.20, 1 MiB of float64 chunk data deflated at
+ * level 6 to 386 KiB; median (min) of 30 runs on 2 shared, busy cores, so only ratios matter):
+ *   node:zlib inflateSync             2.9 ms (1.9)
+ *   node:zlib inflate, thread pool    3.7 ms (3.1)
+ *   DecompressionStream               4.3 ms (3.4)
+ *   pako 3 Inflate                    7.7 ms (6.7)
+ * Native zlib is 2.5-3.5x faster than pako. The thread-pool form costs ~1 ms of hand-off per
+ * call but keeps the event loop free and lets concurrent chunk reads inflate in parallel, which
+ * is what a reader issuing many range requests at once needs; so Node uses it.
  */
 export type InflateFn = (input: Uint8Array, maxOutputBytes: number) => Promise<Uint8Array>;
 
@@ -68,7 +69,7 @@ export const inflateWithStream: InflateFn = async (input, maxOutputBytes) => {
   const stream = new DecompressionStream('deflate');
   const writer = stream.writable.getWriter();
   // Errors surface on the readable side; these promises only need their rejections observed.
-  writer.write(input).catch(() => undefined);
+  writer.write(input as Uint8Array<ArrayBuffer>).catch(() => undefined);
   writer.close().catch(() => undefined);
   const reader = stream.readable.getReader();
   const parts: Uint8Array[] = [];

@@ -1,5 +1,5 @@
 import { H5Error } from '../errors.js';
-import { readChunkBTreeV1 } from './btree-v1.js';
+import { readChunkBTreeV1, walkBTreeV1, type BTreeV1Node, type ChunkKey } from './btree-v1.js';
 import { readBTreeV2Header, readBTreeV2Records, type BTreeV2Record } from './btree-v2.js';
 import type { FormatContext } from './context.js';
 import { readExtensibleArrayElements } from './extensible-array.js';
@@ -279,7 +279,10 @@ function keyRange(keys: number[][]) {
 /**
  * v1 B-tree (type 1): keys are element offsets; child i holds the chunks whose offsets k satisfy
  * key[i] <= k < key[i+1] in row-major order (H5D__btree_cmp3), so only children whose range holds
- * a wanted offset are read.
+ * a wanted offset are read. The comparison includes the trailing element-size coordinate, which
+ * is 0 in every chunk's key but may not be in the last (right) key of a node: the library writes
+ * right keys such as (450, 2) after a last chunk at (450, 0). Without that coordinate the last
+ * child's upper bound must therefore be inclusive.
  */
 async function btreeV1(ctx: FormatContext, g: Grid, address: number, wanted: number[][] | 'all'): Promise<ChunkRecord[]> {
   if (wanted === 'all') {
@@ -288,8 +291,20 @@ async function btreeV1(ctx: FormatContext, g: Grid, address: number, wanted: num
     return all;
   }
   const { set, anyBetween } = keyRange(wanted.map((c) => elementOffset(c, g)));
-  const records = await readChunkBTreeV1(ctx, address, g.rank + 1, (lo, hi) => anyBetween(lo, hi, true));
-  return records.filter((r) => set.has(r.offset.join(',')));
+  const descend = (node: BTreeV1Node, i: number): boolean => {
+    const lo = (node.keys[i] as ChunkKey).offset;
+    const hi = (node.keys[i + 1] as ChunkKey).offset;
+    return anyBetween(lo, hi, true) || (i === node.entriesUsed - 1 && set.has(hi.join(',')));
+  };
+  const leaves = await walkBTreeV1(ctx, address, 1, g.rank + 1, descend);
+  const out: ChunkRecord[] = [];
+  for (const leaf of leaves) {
+    leaf.children.forEach((child, i) => {
+      const k = leaf.keys[i] as ChunkKey;
+      if (set.has(k.offset.join(','))) out.push({ offset: k.offset, address: child, size: k.size, filterMask: k.filterMask });
+    });
+  }
+  return out;
 }
 
 /**

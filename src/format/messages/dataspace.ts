@@ -9,7 +9,7 @@ const MAX_RANK = 32;
 /**
  * The dataspace message (spec IV.A.2.b, type 0x0001). Version 1 has 5 reserved bytes and an
  * optional permutation list, and knows no null dataspace (rank 0 is scalar); version 2 states
- * the dataspace type. A maximum size of all ones is H5S_UNLIMITED -> null.
+ * the dataspace type. A maximum size of all ones (8-byte lengths) is H5S_UNLIMITED -> null.
  */
 export function decodeDataspace(body: Uint8Array, ctx: FormatContext, address: number): Dataspace {
   const c = cursor(body, address);
@@ -41,7 +41,9 @@ export function decodeDataspace(body: Uint8Array, ctx: FormatContext, address: n
   if (flags & 1) {
     maxDims = [];
     for (let i = 0; i < rank; i++) {
-      if (isUndefinedAt(c, L)) {
+      // Quirk: the library decodes lengths into 64 bits and compares with H5S_UNLIMITED (2^64-1), so
+      // with 2- or 4-byte lengths the stored all-ones "unlimited" reads back as 65535 / 4294967295.
+      if (L === 8 && isUndefinedAt(c, L)) {
         skip(c, L);
         maxDims.push(null);
       } else {
