@@ -139,6 +139,7 @@ class Group:
 def lowlevel_dataset(f, name, ftype, shape, chunks, setup):
     """Creates a dataset with an arbitrary (e.g. reduced-precision) file type; `setup(dcpl)` adds filters."""
     dcpl = h5p.create(h5p.DATASET_CREATE)
+    dcpl.set_obj_track_times(False)  # no timestamps: rerunning gives identical files
     dcpl.set_chunk(chunks)
     setup(dcpl)
     space = h5s.create_simple(shape)
@@ -321,6 +322,7 @@ def scaleoffset():
     for name, dtype, so_type, factor in (('int_i4_nofill', 'i4', h5z.SO_INT, 0),
                                           ('float_f4_d2_nofill', 'f4', h5z.SO_FLOAT_DSCALE, 2)):
         dcpl = h5p.create(h5p.DATASET_CREATE)
+        dcpl.set_obj_track_times(False)  # no timestamps: rerunning gives identical files
         dcpl.set_chunk((20,))
         dcpl.set_scaleoffset(so_type, factor)
         mtype = h5t.py_create(np.dtype(dtype))
@@ -463,6 +465,7 @@ def zstd():
             ('f8_level19', smooth((5000,), 'f8'), (2048,), 19, True),
             ('u2_no_content_size', smooth((3000,), 'u2', scale=3e4), (1024,), 3, False)):
         dcpl = h5p.create(h5p.DATASET_CREATE)
+        dcpl.set_obj_track_times(False)  # no timestamps: rerunning gives identical files
         dcpl.set_chunk(chunks)
         # Optional: HDF5 1.10 refuses to create a dataset with an unavailable mandatory filter.
         dcpl.set_filter(32015, h5z.FLAG_OPTIONAL, (level,))
@@ -479,8 +482,35 @@ def zstd():
     g.close()
 
 
+def bombs():
+    """Tiny streams that expand to 64 MiB of zeros, for the output-cap tests (fixtures/filters/raw)."""
+    import bz2
+    raw_dir = os.path.join(OUT, 'raw')
+    os.makedirs(raw_dir, exist_ok=True)
+    zeros = bytes(64 << 20)
+    with open(os.path.join(raw_dir, 'bomb64m.bz2'), 'wb') as fh:
+        fh.write(bz2.compress(zeros, 9))
+    lib = ctypes.CDLL('libzstd.so.1')
+    lib.ZSTD_compress.restype = ctypes.c_size_t
+    lib.ZSTD_compress2.restype = ctypes.c_size_t
+    lib.ZSTD_createCCtx.restype = ctypes.c_void_p
+    cap = 1 << 20
+    out = ctypes.create_string_buffer(cap)
+    n = lib.ZSTD_compress(out, ctypes.c_size_t(cap), zeros, ctypes.c_size_t(len(zeros)), 19)
+    with open(os.path.join(raw_dir, 'bomb64m_content_size.zst'), 'wb') as fh:
+        fh.write(out.raw[:n])
+    cctx = ctypes.c_void_p(lib.ZSTD_createCCtx())
+    lib.ZSTD_CCtx_setParameter(cctx, 200, 0)  # ZSTD_c_contentSizeFlag = 0: streamed, no size
+    lib.ZSTD_CCtx_setParameter(cctx, 101, 20)  # ZSTD_c_windowLog = 20: a 1 MiB window
+    n = lib.ZSTD_compress2(cctx, out, ctypes.c_size_t(cap), zeros, ctypes.c_size_t(len(zeros)))
+    lib.ZSTD_freeCCtx(cctx)
+    with open(os.path.join(raw_dir, 'bomb64m_no_content_size.zst'), 'wb') as fh:
+        fh.write(out.raw[:n])
+
+
 if __name__ == '__main__':
     os.makedirs(OUT, exist_ok=True)
+    bombs()
     builtin()
     szip()
     nbit()
@@ -491,5 +521,5 @@ if __name__ == '__main__':
     bitshuffle()
     bzip2()
     zstd()
-    total = sum(os.path.getsize(os.path.join(OUT, n)) for n in os.listdir(OUT))
-    print(f'wrote {len(os.listdir(OUT))} files, {total} bytes, into {OUT}')
+    files = [os.path.join(d, n) for d, _, names in os.walk(OUT) for n in names]
+    print(f'wrote {len(files)} files, {sum(map(os.path.getsize, files))} bytes, into {OUT}')

@@ -58,7 +58,9 @@ export async function loadDatasetInfo(file: H5File, oh: ObjectHeader, ctx: Forma
   let fillBytes: Uint8Array = new Uint8Array(size);
   let fillValuePlain: unknown = null;
   const isVariable = datatype.class === 'vlen';
-  if (fill.status === 'user' && fill.value && fill.value.length === size && !isVariable) fillBytes = fill.value;
+  // Fill time 'never': unwritten elements are whatever the buffer held; h5py's is zeroed, so are ours.
+  const written = fill.fillTime !== 'never';
+  if (written && fill.status === 'user' && fill.value && fill.value.length === size && !isVariable) fillBytes = fill.value;
   if (!isVariable && fill.status !== 'undefined') {
     try {
       fillValuePlain = elementValue(await decodeValues(ctx, fillBytes, datatype, 1), datatype, 0);

@@ -16,6 +16,7 @@ import { numpyDtype } from './values/dtype-string.js';
 import { resolveReferences } from './plain.js';
 import type { CallOptions, Dataset } from './objects.js';
 import type { ByteRange } from './source.js';
+import { readVirtual } from './virtual.js';
 
 export interface ReadResult {
   /** Typed array for numbers (BigInt64Array for 64-bit integers, Float32Array for half floats), string[] for strings, per-field columns for compounds, paths for object references. */
@@ -36,11 +37,20 @@ export async function readDatasetData(ds: Dataset, input: SelectionInput, option
 
 /** @internal the selection as a decoded column, references still as addresses. */
 export async function readDatasetColumn(ds: Dataset, input: SelectionInput, options?: CallOptions): Promise<{ column: Column; shape: number[]; dtype: string }> {
+  const { bytes, sel, count } = await readDatasetBytes(ds, input, options);
+  const { datatype } = ds.info;
+  const column = await decodeValues(ds.context(options), bytes, datatype, count);
+  const shape = selectionShape(sel);
+  if (datatype.class === 'array') shape.push(...datatype.dims);
+  return { column, shape, dtype: numpyDtype(datatype) };
+}
+
+/** @internal the selected elements' raw bytes, in file byte order, row-major. */
+export async function readDatasetBytes(ds: Dataset, input: SelectionInput, options?: CallOptions): Promise<{ bytes: Uint8Array; sel: Selection; count: number }> {
   const signal = options?.signal;
   throwIfAborted(signal);
   const { dataspace, datatype, layout } = ds.info;
-  const dtype = numpyDtype(datatype);
-  if (dataspace.kind === 'null') return { column: new Uint8Array(0), shape: [], dtype };
+  if (dataspace.kind === 'null') return { bytes: new Uint8Array(0), sel: { kind: 'points', points: [] }, count: 0 };
   const dims = dataspace.kind === 'scalar' ? [] : dataspace.dims;
   const sel = normalizeSelection(input, dims);
   const count = selectionCount(sel);
@@ -51,7 +61,6 @@ export async function readDatasetColumn(ds: Dataset, input: SelectionInput, opti
   }
   const out = new Uint8Array(count * size);
   fillPattern(out, ds.info.fillBytes);
-
   if (count > 0) {
     switch (layout.class) {
       case 'compact':
@@ -64,14 +73,11 @@ export async function readDatasetColumn(ds: Dataset, input: SelectionInput, opti
         await readChunked(ds, sel, dims, layout, out, signal);
         break;
       case 'virtual':
-        throw new H5Error('Unsupported', 'virtual datasets are not read yet', { path: ds.path });
+        await readVirtual(ds, sel, dims, out, signal);
+        break;
     }
   }
-  const ctx = ds.context(options);
-  const column = await decodeValues(ctx, out, datatype, count);
-  const shape = selectionShape(sel);
-  if (datatype.class === 'array') shape.push(...datatype.dims);
-  return { column, shape, dtype };
+  return { bytes: out, sel, count };
 }
 
 function fillPattern(out: Uint8Array, fill: Uint8Array): void {

@@ -11,7 +11,7 @@ import { MessageType, type Datatype, type HeaderMessage, type Link, type ObjectH
 import { readAttributes, type Attribute } from './attributes.js';
 import { linkStorage, lookupLink, readLinks, type LinkStorage } from './links.js';
 import { loadDatasetInfo, type DatasetInfo } from './dataset-info.js';
-import { readDatasetData, type ReadResult } from './dataset-read.js';
+import { readDatasetBytes, readDatasetData, type ReadResult } from './dataset-read.js';
 import type { SelectionInput } from './selection.js';
 import { numpyDtype } from './values/dtype-string.js';
 import type { H5File } from './file.js';
@@ -317,6 +317,11 @@ export class Dataset extends H5Object {
   /** The fill value as a plain value (null when undefined). */
   get fillvalue(): unknown {
     return this.info.fillValuePlain;
+  }
+
+  /** @internal the selection's raw element bytes (file byte order). */
+  async readRaw(selection?: SelectionInput, options?: CallOptions): Promise<Uint8Array> {
+    return (await withPath(readDatasetBytes(this, selection, options), this.path)).bytes;
   }
 
   /** Reads a selection (everything when omitted). */

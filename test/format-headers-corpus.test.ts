@@ -122,7 +122,9 @@ function containsVlen(dt: Datatype): boolean {
  * after them, so sizes and offsets of types containing a vlen are not comparable.
  */
 function compareType(dt: Datatype, t: Json, where: string, errs: string[]): void {
-  const bad = (what: string, got: unknown, want: unknown) => errs.push(`${where}: ${what} ${JSON.stringify(got)} != oracle ${JSON.stringify(want)}`);
+  const bad = (what: string, got: unknown, want: unknown): void => {
+    errs.push(`${where}: ${what} ${JSON.stringify(got)} != oracle ${JSON.stringify(want)}`);
+  };
   const memoryLayout = containsVlen(dt);
   const eq = (what: string, got: unknown, want: unknown) => {
     if (memoryLayout && (what === 'size' || what.endsWith(' offset'))) return;
@@ -243,7 +245,7 @@ const KNOWN_GAPS: Record<string, { code: string; reason: string }> = {
 
 const results: FileResult[] = [];
 /** What the run exercised, so a silently skipped path shows up as a failure. */
-const seen = { sohm: 0, committed: 0, attributes: 0, links: 0, datasets: 0, v1Headers: 0, v2Headers: 0, continuations: 0 };
+const seen = { sohmTypes: {} as Record<number, number>, sohm: 0, committed: 0, attributes: 0, links: 0, datasets: 0, v1Headers: 0, v2Headers: 0, continuations: 0 };
 
 async function checkFile(manifestPath: string): Promise<FileResult> {
   const m: Json = JSON.parse(readFileSync(manifestPath, 'utf8'));
@@ -295,7 +297,10 @@ async function checkFile(manifestPath: string): Promise<FileResult> {
   const sohm = () => (sohmTable ??= readFileSohmTable(ctx, sb));
   const resolved = async (msg: HeaderMessage) => {
     const r = await resolveSharedMessage(ctx, msg, sohm);
-    if (r.sharedFrom?.kind === 'sohm') seen.sohm++;
+    if (r.sharedFrom?.kind === 'sohm') {
+      seen.sohm++;
+      seen.sohmTypes[r.type] = (seen.sohmTypes[r.type] ?? 0) + 1;
+    }
     if (r.sharedFrom?.kind === 'committed') seen.committed++;
     return r;
   };

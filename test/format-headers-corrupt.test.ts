@@ -148,7 +148,7 @@ describe('hand-built object headers', () => {
     const oh = await readObjectHeader(ctxFor(bytes), 0);
     expect(oh.version).toBe(1);
     expect(oh.messages.map((m) => m.type)).toEqual([MessageType.DATASPACE, MessageType.CONTINUATION, MessageType.COMMENT]);
-    expect(oh.chunks).toEqual([{ address: 16, size: 32 }, { address: 128, size: 16 }]);
+    expect(oh.chunks).toEqual([{ address: 16, size: 40 }, { address: 128, size: 16 }]); // 8+8 and 8+16 bytes
   });
 
   it('calls a v1 continuation that points back at its own chunk Corrupt', async () => {

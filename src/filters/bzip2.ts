@@ -5,8 +5,8 @@ import { corrupt, tooLarge, unsupported } from './fail.js';
 /**
  * Filter 307, bzip2 (the registered h5bz2 filter): the chunk is one bzip2 stream
  * (BZ2_bzBuffToBuffCompress; cd_values[0] is the block size level). Written here rather than
- * taken from npm: the JS decoders there (seek-bzip, compressjs) are unmaintained CommonJS
- * without types and cannot stop at an output cap.
+ * taken from npm: the decoders there (seek-bzip 2.0.0, compressjs 1.0.3) are CommonJS without
+ * types, pull in a CLI dependency (commander), and cannot stop at an output cap.
  *
  * Stream: "BZh" + level '1'..'9', then blocks (48-bit magic 0x314159265359, CRC, origPtr,
  * symbol map, Huffman tables and selectors, MTF/RLE2 symbols) and an end-of-stream marker

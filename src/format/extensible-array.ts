@@ -262,8 +262,7 @@ export async function readExtensibleArrayElements(
   for (let u = 0; u < h.superBlocks.length && E + h.superBlocks[u]!.start < limit; u++) {
     const info = h.superBlocks[u]!;
     const base = E + info.start;
-    const groups = groupByBlock(wanted, base, info.dataBlockElements, info.dataBlocks, limit);
-    if (groups.length === 0) continue;
+    if (!pick(wanted, base, info.dataBlocks * info.dataBlockElements, limit)) continue;
     if (u < h.indexBlockSuperBlocks) {
       if (pagesPerDataBlock(h, info) > 0) {
         // H5EA__hdr_create forbids it: the library reads these blocks whole.
@@ -271,7 +270,7 @@ export async function readExtensibleArrayElements(
           offset: ctx.baseAddress + h.address,
         });
       }
-      for (const { block, want } of groups) {
+      for (const { block, want } of groupByBlock(wanted, base, info.dataBlockElements, info.dataBlocks, limit)) {
         const addr = iblock.dataBlocks[info.firstDataBlock + block];
         if (addr === null || addr === undefined) continue;
         const first = base + block * info.dataBlockElements;
@@ -309,7 +308,9 @@ export async function readExtensibleArrayElements(
     }
   });
   for (const els of await Promise.all(last)) elements.push(...els);
-  // Elements come back block by block in index order, except the index block's own go first: sort once.
-  elements.sort((a, b) => a.index - b.index);
-  return { header: h, elements };
+  // Elements at or beyond the highest index ever set are unset (H5EA_get), whatever a block holds.
+  const set = elements.filter((e) => e.index < limit);
+  // Blocks come back in index order, except the index block's own elements go first: sort once.
+  set.sort((a, b) => a.index - b.index);
+  return { header: h, elements: set };
 }

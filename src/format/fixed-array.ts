@@ -87,18 +87,13 @@ export function decodeElements(
 }
 
 /**
- * The sorted wanted indexes inside [start, start + count), or the whole range for 'all'
- * (clipped to `limit`): which elements of one block or page to decode.
+ * The sorted wanted indexes inside [start, start + count) clipped to `limit`, 'all' when every
+ * index is wanted (callers drop indexes at or beyond the limit themselves), or null if none.
  */
 export function pick(wanted: number[] | 'all', start: number, count: number, limit = Infinity): number[] | 'all' | null {
   const end = Math.min(start + count, limit);
   if (end <= start) return null;
-  if (wanted === 'all') {
-    if (end === start + count) return 'all';
-    const out: number[] = [];
-    for (let i = start; i < end; i++) out.push(i);
-    return out;
-  }
+  if (wanted === 'all') return 'all';
   let lo = 0;
   let hi = wanted.length;
   while (lo < hi) {
@@ -126,7 +121,7 @@ export function groupByBlock(
   const out: { block: number; want: number[] | 'all' }[] = [];
   const end = Math.min(base + blocks * blockSize, limit);
   if (wanted === 'all') {
-    for (let j = 0; base + j * blockSize < end; j++) out.push({ block: j, want: pick('all', base + j * blockSize, blockSize, limit)! });
+    for (let j = 0; base + j * blockSize < end; j++) out.push({ block: j, want: 'all' });
     return out;
   }
   const first = pick(wanted, base, end - base);

@@ -32,8 +32,11 @@ export const MESSAGE_TYPE_CACHE_IMAGE = 0x18;
 /** Highest message type the library writes. */
 const LAST_KNOWN_TYPE = MESSAGE_TYPE_CACHE_IMAGE;
 
-/** The v2 prefix is at most 4+1+1+16+4+8 bytes: read that much first. */
-const V2_MAX_PREFIX = 34;
+/**
+ * First read of a header: most dataset and group headers fit in 512 bytes, so one read usually
+ * brings chunk 0 whole (v2 prefixes are at most 4+1+1+16+4+8 = 34 bytes).
+ */
+const FIRST_READ = 512;
 /** The v1 prefix: version, reserved, message count, reference count, chunk size, 4 bytes to align to 8. */
 const V1_PREFIX = 16;
 
@@ -91,14 +94,14 @@ export async function readObjectHeaderRaw(ctx: FormatContext, address: number): 
   });
 }
 
-/** Up to V2_MAX_PREFIX bytes: a small header may sit at the very end of the file. */
+/** Up to FIRST_READ bytes: a short read is fine, a small header may sit at the very end of the file. */
 async function readPrefix(ctx: FormatContext, address: number): Promise<Uint8Array> {
   throwIfAborted(ctx.signal);
   const abs = ctx.baseAddress + address;
   if (!Number.isSafeInteger(abs) || address < 0) {
     throw new H5Error('Corrupt', `object header at a bad address ${address}`, { offset: abs, source: ctx.source.key });
   }
-  const out = await ctx.source.read(abs, V2_MAX_PREFIX, { signal: ctx.signal });
+  const out = await ctx.source.read(abs, FIRST_READ, { signal: ctx.signal });
   if (out.length < V1_PREFIX) {
     throw new H5Error('Corrupt', `object header at address ${address} runs past the end of the file`, { offset: abs, source: ctx.source.key });
   }
@@ -112,7 +115,10 @@ async function readV1(ctx: FormatContext, address: number, head: Uint8Array): Pr
   const referenceCount = u32(c);
   const chunk0Size = u32(c);
   const chunk0 = { address: address + V1_PREFIX, size: chunk0Size };
-  const bytes0 = await readAt(ctx, chunk0.address, chunk0Size, 'object header');
+  const bytes0 =
+    V1_PREFIX + chunk0Size <= head.length
+      ? head.subarray(V1_PREFIX, V1_PREFIX + chunk0Size)
+      : await readAt(ctx, chunk0.address, chunk0Size, 'object header');
   const result: ObjectHeaderDetail = { address, version: 1, flags: 0, referenceCount, messages: [], chunks: [] };
   await walkChunks(ctx, result, { ...chunk0, bytes: bytes0 }, (chunk, isFirst) => parseChunkV1(ctx, chunk, isFirst));
   return result;

@@ -20,7 +20,7 @@ import { MessageType } from './types.js';
 export interface SohmIndex {
   version: number;
   kind: 'list' | 'btree';
-  /** Message types stored in this index; the on-disk flags are 1 << type (H5O_SHMESG_*_FLAG). */
+  /** Message types stored in this index (from the H5O_SHMESG_*_FLAG bits in messageTypeFlags). */
   messageTypes: number[];
   messageTypeFlags: number;
   minMessageSize: number;
@@ -41,6 +41,9 @@ export interface SohmTable {
 export type SohmRecord =
   | { location: 'heap'; hash: number; refCount: number; heapId: Uint8Array }
   | { location: 'object-header'; hash: number; messageType: number; index: number; objectHeaderAddress: number };
+
+/** Index flag bits (H5O_SHMESG_*_FLAG): 0 dataspace, 1 datatype, 2 fill value, 3 filter pipeline, 4 attribute. */
+const SOHM_FLAG_TYPES = [MessageType.DATASPACE, MessageType.DATATYPE, MessageType.FILL_VALUE, MessageType.FILTER_PIPELINE, MessageType.ATTRIBUTE];
 
 /** The library allows at most 8 indexes (H5O_SHMESG_MAX_NINDEXES). */
 const MAX_INDEXES = 8;
@@ -67,8 +70,10 @@ export function readSohmTable(ctx: FormatContext, address: number, indexCount: n
       if (version !== 0) throw new H5Error('Unsupported', `shared message index version ${version}`, { offset: at });
       if (kindByte > 1) throw new H5Error('Corrupt', `shared message index type ${kindByte}`, { offset: at });
       const messageTypeFlags = u16(c);
-      const messageTypes: number[] = [];
-      for (let t = 0; t < 16; t++) if (messageTypeFlags & (1 << t)) messageTypes.push(t);
+      if (messageTypeFlags & ~0x1f) {
+        throw new H5Error('Corrupt', `shared message index type flags 0x${messageTypeFlags.toString(16)}`, { offset: at });
+      }
+      const messageTypes = SOHM_FLAG_TYPES.filter((_, bit) => messageTypeFlags & (1 << bit));
       const minMessageSize = u32(c);
       const listMax = u16(c);
       const btreeMin = u16(c);
@@ -102,9 +107,17 @@ export async function readFileSohmTable(ctx: FormatContext, sb: Pick<Superblock,
   return readSohmTable(ctx, t.tableAddress, t.indexCount);
 }
 
+function sohmFlagOf(messageType: number): number {
+  // The old fill value message shares the fill value index (H5SM__type_to_flag).
+  const t = messageType === MessageType.FILL_VALUE_OLD ? MessageType.FILL_VALUE : messageType;
+  const bit = SOHM_FLAG_TYPES.indexOf(t as (typeof SOHM_FLAG_TYPES)[number]);
+  return bit < 0 ? 0 : 1 << bit;
+}
+
 /** The index holding messages of `messageType`. */
 export function sohmIndexFor(table: SohmTable, messageType: number): SohmIndex | undefined {
-  return table.indexes.find((ix) => ix.messageTypeFlags & (1 << messageType));
+  const flag = sohmFlagOf(messageType);
+  return flag ? table.indexes.find((ix) => ix.messageTypeFlags & flag) : undefined;
 }
 
 /** The encoded message a SOHM heap ID names, from the fractal heap of the index for its type. */
@@ -143,7 +156,7 @@ function fromBTreeRecord(r: BTreeV2Record): SohmRecord {
   return { location: 'object-header', hash: r.hash, messageType: r.messageType, index: r.index, objectHeaderAddress: r.objectHeaderAddress };
 }
 
-/** A list index: 'SMLI', then listMax fixed-size slots of which messageCount are used, then the checksum. */
+/** A list index: 'SMLI', then messageCount fixed-size slots, then the checksum (room is reserved for listMax slots). */
 function readSohmList(ctx: FormatContext, index: SohmIndex): Promise<SohmRecord[]> {
   const address = index.indexAddress!;
   return memo(ctx, 'sohm-list', address, async () => {
@@ -154,7 +167,8 @@ function readSohmList(ctx: FormatContext, index: SohmIndex): Promise<SohmRecord[
     if (index.messageCount > index.listMax) {
       throw new H5Error('Corrupt', `shared message list holds ${index.messageCount} of ${index.listMax} messages`, { offset: at });
     }
-    const size = 4 + index.listMax * slot + 4;
+    // The block has room for listMax slots, but the checksum follows the used ones (H5SM__cache_list_verify_chksum).
+    const size = 4 + index.messageCount * slot + 4;
     const buf = await readAt(ctx, address, size, 'shared message list');
     verifyChecksum(buf, size - 4, 'shared message list', at);
     const c = cursor(buf, address);

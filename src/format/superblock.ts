@@ -175,12 +175,13 @@ function parseV0V1(c: Cursor, version: 0 | 1, at: number, key: string): Superblo
 function parseV2V3(c: Cursor, version: 2 | 3, buf: Uint8Array, at: number, key: string): Superblock {
   const O = sizeField(c, 'offsets', at, key);
   const L = sizeField(c, 'lengths', at, key);
+  // Checksum first: a damaged field should read as a checksum error, not as a strange address.
+  verifyChecksum(buf, 12 + 4 * O, 'superblock', at);
   const statusFlags = u8(c);
   const storedBaseAddress = readDefinedAddress(c, O, 'superblock base address');
   const extensionAddress = readAddress(c, O);
   const eofAddress = readDefinedAddress(c, O, 'superblock end of file address');
   const rootObjectHeaderAddress = readDefinedAddress(c, O, 'root group object header address');
-  verifyChecksum(buf, c.pos, 'superblock', at);
   return {
     version,
     baseAddress: at,

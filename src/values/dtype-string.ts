@@ -34,6 +34,25 @@ export function isH5pyComplex(dt: Datatype): boolean {
   return (s === 4 || s === 8) && i.type.size === s && r.type.order === i.type.order && r.type.order !== 'vax' && r.offset === 0 && i.offset === s && dt.size === 2 * s;
 }
 
+/**
+ * The size of a type in the library's in-memory layout, which is what h5py's numpy dtype mirrors
+ * (H5Dget_type/H5Aget_type hand out types moved to memory, H5T_set_loc): a variable-length
+ * sequence becomes an hvl_t (16 bytes), a variable-length string a char* (8), arrays scale with
+ * their base, and a compound grows or shrinks by its members' changes.
+ */
+export function memorySize(dt: Datatype): number {
+  switch (dt.class) {
+    case 'vlen':
+      return dt.kind === 'string' ? 8 : 16;
+    case 'array':
+      return dt.dims.reduce((a, b) => a * b, 1) * memorySize(dt.base);
+    case 'compound':
+      return dt.members.reduce((size, m) => size + memorySize(m.type) - m.type.size, dt.size);
+    default:
+      return dt.size;
+  }
+}
+
 /** The numpy dtype string (`dtype.str`) h5py gives a dataset or attribute of this type. */
 export function numpyDtype(dt: Datatype): string {
   switch (dt.class) {
@@ -61,12 +80,12 @@ export function numpyDtype(dt: Datatype): string {
         const r = dt.members[0]!.type as Extract<Datatype, { class: 'float' }>;
         return `${orderChar(r.order, 2)}c${dt.size}`;
       }
-      return `|V${dt.size}`;
+      return `|V${memorySize(dt)}`;
     case 'enum':
       return isH5pyBool(dt) ? '|b1' : numpyDtype(dt.base);
     case 'array':
       // A subarray dtype's str is void of the whole size; the base and shape are reported apart.
-      return `|V${dt.size}`;
+      return `|V${memorySize(dt)}`;
     case 'vlen':
     case 'reference':
       return '|O';

@@ -50,7 +50,7 @@ export interface FileResult {
 
 /** Oracle errors that come from the oracle's missing plugins: the value cannot be checked, a read may succeed. */
 function oracleCouldNotRead(err: string): boolean {
-  return /plugin|can't open directory|required filter|filter .* not available|not available/i.test(err);
+  return /^skipped:|plugin|can't open directory|required filter|filter .* not available|not available/i.test(err);
 }
 
 function errorOf(v: unknown): string | null {
@@ -115,7 +115,14 @@ async function checkObject(file: H5File, p: string, e: any, d: (m: string) => vo
     return;
   }
   if (node.kind !== e.kind) return d(`kind ${node.kind} != ${e.kind}`);
-  if (e.attrs) await checkAttrs(node, e.attrs, e.attrs_creation_order, d, getRefs);
+  if (e.attrs && '$error' in e.attrs) {
+    // The oracle could not list the attributes (a deliberately broken file): we must fail cleanly.
+    const failed = await readAttributeMessages(node).then(
+      () => false,
+      (ex: unknown) => ex instanceof H5Error,
+    );
+    if (!failed) d(`attributes read, where the oracle has: ${e.attrs.$error}`);
+  } else if (e.attrs) await checkAttrs(node, e.attrs, e.attrs_creation_order, d, getRefs);
   if (node.kind === 'group') {
     const keys = await node.keys();
     const want: string[] = e.members_creation_order ?? e.members;
@@ -167,7 +174,7 @@ function spaceShape(s: Dataspace): number[] | null {
 async function checkDataset(ds: Dataset, e: any, d: (m: string) => void, getRefs: () => Promise<RefResolver>) {
   if (JSON.stringify(ds.shape) !== JSON.stringify(e.shape)) d(`shape ${JSON.stringify(ds.shape)} != ${JSON.stringify(e.shape)}`);
   if (e.maxshape !== undefined && JSON.stringify(ds.maxshape) !== JSON.stringify(e.maxshape)) d(`maxshape ${JSON.stringify(ds.maxshape)} != ${JSON.stringify(e.maxshape)}`);
-  if (ds.dtype !== e.dtype) d(`dtype ${ds.dtype} != ${e.dtype}`);
+  if (e.dtype !== undefined && ds.dtype !== e.dtype) d(`dtype ${ds.dtype} != ${e.dtype}`);
   if (e.layout && ds.layout !== e.layout) d(`layout ${ds.layout} != ${e.layout}`);
   if (e.chunks !== undefined && JSON.stringify(ds.chunks) !== JSON.stringify(e.chunks ?? null)) d(`chunks ${JSON.stringify(ds.chunks)} != ${JSON.stringify(e.chunks)}`);
   if (e.filters && JSON.stringify(ds.filters.map((f) => f.id)) !== JSON.stringify(e.filters.map((f: any) => f.id))) d(`filters differ`);
@@ -202,7 +209,9 @@ async function checkDataset(ds: Dataset, e: any, d: (m: string) => void, getRefs
   for (const h of e.hyperslabs ?? []) {
     const sel = h.start.map((s: number, i: number) => [s, h.stop[i], h.step[i]]);
     const shape = selectionShape(normalizeSelection(sel, ds.shape));
+    if (ds.datatype.class === 'array') shape.push(...ds.datatype.dims);
     if (JSON.stringify(shape) !== JSON.stringify(h.shape)) d(`hyperslab shape ${shape} != ${h.shape}`);
-    await check(sel, h.data, `hyperslab ${JSON.stringify(h.start)}`);
+    // A null means the oracle did not record the values (too large).
+    if (h.data !== null) await check(sel, h.data, `hyperslab ${JSON.stringify(h.start)}`);
   }
 }

@@ -24,7 +24,7 @@ import {
   type RegionReference,
   type TypedArray,
 } from '../../src/values/column.js';
-import { isH5pyBool, isH5pyComplex } from '../../src/values/dtype-string.js';
+import { isH5pyBool, isH5pyComplex, memorySize } from '../../src/values/dtype-string.js';
 import { selectionInfo } from '../../src/values/selection-info.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -320,10 +320,10 @@ export function compareOracle(actual: unknown, expected: unknown, opts: CompareO
 // Oracle h5type -> Datatype
 
 /**
- * Builds the Datatype an oracle `h5type` describes. Caveat: h5py reports compound member offsets
- * of its in-memory layout, where a variable-length member takes 8 or 16 bytes instead of the
- * file's 4 + offsets + 4; compounds whose member sizes differ from the file's are repacked
- * (h5py writes packed compounds), which is only right for files h5py wrote.
+ * Builds the Datatype an oracle `h5type` describes. h5py reports compounds in the library's
+ * in-memory layout, where a variable-length member takes 8 (string) or 16 (sequence) bytes
+ * instead of the file's 4 + offsets + 4, and later members shift by the difference; the file
+ * layout is recovered by undoing those shifts.
  */
 export function datatypeFromH5type(h: any, sizeOfOffsets: number): Datatype {
   const O = sizeOfOffsets;
@@ -384,15 +384,15 @@ export function datatypeFromH5type(h: any, sizeOfOffsets: number): Datatype {
       return { class: 'array', size: (h.dims as number[]).reduce((a, b) => a * b, 1) * base.size, dims: h.dims, base };
     }
     case 'compound': {
-      const members = (h.members as any[]).map((m) => ({ name: m.name as string, offset: m.offset as number, type: datatypeFromH5type(m.type, O) }));
-      const repack = (h.members as any[]).some((m, i) => m.type.size !== members[i]!.type.size);
-      if (!repack) return { class: 'compound', size: h.size, members };
-      let at = 0;
-      for (const m of members) {
-        m.offset = at;
-        at += m.type.size;
-      }
-      return { class: 'compound', size: at, members };
+      // h5py reports the in-memory layout (see memorySize): undo each member's size change.
+      let shift = 0;
+      const members = (h.members as any[]).map((m) => {
+        const type = datatypeFromH5type(m.type, O);
+        const member = { name: m.name as string, offset: (m.offset as number) + shift, type };
+        shift += type.size - memorySize(type);
+        return member;
+      });
+      return { class: 'compound', size: h.size + shift, members };
     }
   }
   throw new Error(`unknown h5type class ${h.class}`);
