@@ -5,11 +5,10 @@
  * scripts/make_fixtures.py) into a temporary directory. The oracle is what h5py lists back.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflate } from 'pako';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MemorySource } from '../src/drivers/memory.js';
 import type { ByteSource, ReadOptions } from '../src/source.js';
 import type { FormatContext } from '../src/format/context.js';
@@ -60,16 +59,16 @@ let bytes: Uint8Array;
 let oracle: Record<string, { address: number; members: Record<string, string> }>;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'coh5-heaps-'));
-  // Debian's interpreter carries python3-h5py (see scripts/make_fixtures.py).
-  execFileSync('/usr/bin/python3', ['-c', GENERATOR, dir], { stdio: 'pipe' });
+  // Committed under fixtures/generated/; regenerated with Debian's h5py (python3-h5py) when absent.
+  dir = join(__dirname, '../fixtures/generated/heaps');
+  if (!existsSync(join(dir, 'heaps.h5'))) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync('/usr/bin/python3', ['-c', GENERATOR, dir], { stdio: 'pipe' });
+  }
   bytes = new Uint8Array(readFileSync(join(dir, 'heaps.h5')));
   oracle = JSON.parse(readFileSync(join(dir, 'heaps.json'), 'utf8'));
 });
 
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
 
 class RecordingSource implements ByteSource {
   readonly key = 'recording';

@@ -19,6 +19,8 @@ interface Case {
   dt: Datatype;
   fromFile: boolean;
   oracle: any;
+  /** What datatypeFromH5type makes of the oracle's h5type. */
+  converted: Datatype;
 }
 
 /** Checks what the oracle records besides `dtype`: compound fields, subarray, enum mapping, vlen base, reference kind. */
@@ -73,12 +75,14 @@ describe('numpy dtype strings of every corpus datatype', () => {
           unreadable.push(`${file}:${path}: ${String(e)}`);
         }
         if ((o.kind === 'dataset' || o.kind === 'datatype') && o.dtype) {
-          cases.push({ id: `${file}:${path}`, dt: real ?? datatypeFromH5type(o.h5type, O), fromFile: !!real, oracle: o });
+          const converted = datatypeFromH5type(o.h5type, O);
+          cases.push({ id: `${file}:${path}`, dt: real ?? converted, fromFile: !!real, oracle: o, converted });
         }
         for (const [name, a] of Object.entries<any>(o.attrs ?? {})) {
           if (!a || typeof a !== 'object' || !a.dtype) continue;
           const real = fileAttrs.get(name);
-          cases.push({ id: `${file}:${path}@${name}`, dt: real ?? datatypeFromH5type(a.h5type, O), fromFile: !!real, oracle: a });
+          const converted = datatypeFromH5type(a.h5type, O);
+          cases.push({ id: `${file}:${path}@${name}`, dt: real ?? converted, fromFile: !!real, oracle: a, converted });
         }
       }
     }
@@ -101,6 +105,19 @@ describe('numpy dtype strings of every corpus datatype', () => {
     const wrong = cases.flatMap((c) => describeMismatches(describeDtype(c.dt), c.oracle).map((m) => `${c.id}: ${m}`));
     expect(wrong).toEqual([]);
     expect(cases.filter((c) => c.oracle.dtype_descr).length).toBeGreaterThan(100);
+  });
+
+  it('datatypeFromH5type recovers the file layout (sizes, member offsets) from the in-memory h5type', () => {
+    const layout = (d: Datatype): unknown =>
+      d.class === 'compound'
+        ? [d.size, d.members.map((m) => [m.name, m.offset, layout(m.type)])]
+        : d.class === 'array' || d.class === 'vlen' || d.class === 'enum'
+          ? [d.class, d.size, layout(d.base)]
+          : [d.class, d.size];
+    const wrong = cases
+      .filter((c) => c.fromFile && JSON.stringify(layout(c.converted)) !== JSON.stringify(layout(c.dt)))
+      .map((c) => `${c.id}: ${JSON.stringify(layout(c.converted))} != ${JSON.stringify(layout(c.dt))}`);
+    expect(wrong).toEqual([]);
   });
 
   it('covers every dtype string the corpus has', () => {

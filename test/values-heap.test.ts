@@ -12,6 +12,7 @@ import type { Datatype } from '../src/format/types.js';
 import type { ByteSource, ReadOptions } from '../src/source.js';
 import { compoundRecords, type Column } from '../src/values/column.js';
 import { decodeValues } from '../src/values/decode.js';
+import { toOracleValue } from './helpers/oracle.js';
 
 const O = 8;
 const L = 8;
@@ -127,6 +128,14 @@ describe('variable-length data', () => {
       ['a', [9], 8],
     ]);
     expect(source.reads).toEqual([{ offset: A, wave: 1 }]);
+  });
+
+  it('sequences of an array type keep whole array elements per sequence element', async () => {
+    const pair: Datatype = { class: 'array', size: 8, dims: [2], base: i4 };
+    const { ctx } = file([[A, gcol([ints(1, 2, 3, 4), ints(5, 6)])]]);
+    const col = (await decodeValues(ctx, new Uint8Array([...vl(2, A, 1), ...vl(1, A, 2)]), seq(pair), 2)) as Column[];
+    expect(col.map((c) => Array.from(c as Int32Array))).toEqual([[1, 2, 3, 4], [5, 6]]);
+    expect(toOracleValue(col, seq(pair), [2])).toEqual([[[1, 2], [3, 4]], [[5, 6]]]);
   });
 
   it('an element claiming more than its heap object holds is Corrupt', async () => {

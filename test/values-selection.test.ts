@@ -75,6 +75,19 @@ describe('decoding', () => {
     const sel = decodeSelection(w.bytes()) as Extract<Selection, { type: 'hyperslabs' }>;
     expect(sel.regular).toEqual({ start: [0, 0], stride: [1, 1], count: [Infinity, 1], block: [1, 2] });
     expect(() => regularBlocks(sel.regular!)).toThrow(/unlimited/);
+    // Over an extent (a virtual dataset's current size) the unlimited count is cut to it.
+    const info = selectionInfo(sel, [3, 2]);
+    expect(info.regular).toEqual({ start: [0, 0], stride: [1, 1], count: [3, 1], block: [1, 2] });
+    expect(info.npoints).toBe(6);
+    expect(selectedCoordinates(info)).toEqual([[0, 0], [0, 1], [1, 0], [1, 1], [2, 0], [2, 1]]);
+    // Unlimited strided blocks: the last one stops at the extent.
+    const strided = selectionInfo({ type: 'hyperslabs', rank: 1, regular: { start: [1], stride: [4], count: [Infinity], block: [3] }, blocks: null }, [10]);
+    expect(strided.blocks).toEqual([
+      { start: [1], end: [3] },
+      { start: [5], end: [7] },
+      { start: [9], end: [9] },
+    ]);
+    expect(selectionInfo({ type: 'hyperslabs', rank: 1, regular: { start: [2], stride: [1], count: [1], block: [Infinity] }, blocks: null }, [5]).npoints).toBe(3);
   });
 
   it('hyperslab version 3, regular and block list, every coordinate size', () => {

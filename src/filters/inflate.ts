@@ -51,8 +51,9 @@ export async function nodeZlibInflate(): Promise<InflateFn> {
   const zlib = (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as NodeZlib;
   return (input, maxOutputBytes) =>
     new Promise((resolve, reject) => {
-      // maxOutputLength must be >= 1; a cap of 0 can only be met by an empty result anyway.
-      zlib.inflate(input, { maxOutputLength: Math.max(1, Math.min(maxOutputBytes, 2 ** 32)) }, (err, out) => {
+      // maxOutputLength must be in 1..buffer.kMaxLength (2^31 - 1 is within it on every
+      // platform; no HDF5 chunk is larger). A cap of 0 can only be met by an empty result anyway.
+      zlib.inflate(input, { maxOutputLength: Math.max(1, Math.min(maxOutputBytes, 2 ** 31 - 1)) }, (err, out) => {
         if (err) {
           reject(err.code === 'ERR_BUFFER_TOO_LARGE' ? tooLarge(NAME, maxOutputBytes + 1, maxOutputBytes) : corrupt(NAME, err.message, err));
         } else if (out.length > maxOutputBytes) {

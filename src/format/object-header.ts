@@ -102,14 +102,15 @@ async function readPrefix(ctx: FormatContext, address: number): Promise<Uint8Arr
     throw new H5Error('Corrupt', `object header at a bad address ${address}`, { offset: abs, source: ctx.source.key });
   }
   const out = await ctx.source.read(abs, FIRST_READ, { signal: ctx.signal });
-  if (out.length < V1_PREFIX) {
+  // Enough to tell the versions apart; a shorter prefix field read below fails as 'Corrupt' by itself.
+  if (out.length < 8) {
     throw new H5Error('Corrupt', `object header at address ${address} runs past the end of the file`, { offset: abs, source: ctx.source.key });
   }
   return out;
 }
 
 async function readV1(ctx: FormatContext, address: number, head: Uint8Array): Promise<ObjectHeaderDetail> {
-  const c = cursor(head, address);
+  const c = cursor(head, ctx.baseAddress + address);
   skip(c, 2); // version, reserved
   u16(c); // message count: the library does not enforce it either (merged NIL messages change it)
   const referenceCount = u32(c);
@@ -126,7 +127,7 @@ async function readV1(ctx: FormatContext, address: number, head: Uint8Array): Pr
 
 async function readV2(ctx: FormatContext, address: number, head: Uint8Array): Promise<ObjectHeaderDetail> {
   const abs = ctx.baseAddress + address;
-  const c = cursor(head, address);
+  const c = cursor(head, ctx.baseAddress + address);
   skip(c, 4); // 'OHDR'
   const version = u8(c);
   if (version !== 2) throw new H5Error('Unsupported', `object header version ${version}`, { offset: abs });
@@ -154,7 +155,7 @@ async function readV2(ctx: FormatContext, address: number, head: Uint8Array): Pr
   );
   for (const m of result.messages) {
     if (m.type === MessageType.REFCOUNT && !(m.flags & MSG_FLAG_SHARED)) {
-      const rc = cursor(m.body, m.address);
+      const rc = cursor(m.body, ctx.baseAddress + m.address);
       if (u8(rc) === 0) result.referenceCount = u32(rc);
     }
   }
@@ -219,7 +220,7 @@ async function walkChunks(
 }
 
 function continuationOf(ctx: FormatContext, c: Cursor, minSize: number): ObjectHeaderChunk {
-  const at = ctx.baseAddress + c.base + c.pos;
+  const at = c.base + c.pos;
   const address = readAddress(c, ctx.sizeOfOffsets);
   const size = readLength(c, ctx.sizeOfLengths);
   if (address === null) throw new H5Error('Corrupt', 'object header continuation has the undefined address', { offset: at });
@@ -233,7 +234,7 @@ function parseChunkV1(ctx: FormatContext, chunk: LoadedChunk, _isFirst: boolean)
   const out: ParsedChunk = { messages: [], continuations: [] };
   let pos = 0;
   while (pos + 8 <= bytes.length) {
-    const c = cursor(bytes, chunk.address, pos);
+    const c = cursor(bytes, ctx.baseAddress + chunk.address, pos);
     const type = u16(c);
     const size = u16(c);
     const flags = u8(c);
@@ -244,7 +245,7 @@ function parseChunkV1(ctx: FormatContext, chunk: LoadedChunk, _isFirst: boolean)
     }
     const body = bytes.subarray(start, start + size);
     out.messages.push({ type, flags, body, address: chunk.address + start });
-    if (type === MessageType.CONTINUATION) out.continuations.push(continuationOf(ctx, cursor(body, chunk.address + start), 0));
+    if (type === MessageType.CONTINUATION) out.continuations.push(continuationOf(ctx, cursor(body, ctx.baseAddress + chunk.address + start), 0));
     // Version 1 keeps every message 8-byte aligned within its chunk (H5O_ALIGN_OLD).
     pos = start + Math.ceil(size / 8) * 8;
   }
@@ -269,7 +270,7 @@ function parseChunkV2(ctx: FormatContext, chunk: LoadedChunk, start: number, isF
   const out: ParsedChunk = { messages: [], continuations: [] };
   let pos = start;
   while (pos + headerSize <= end) {
-    const c = cursor(bytes, chunk.address, pos);
+    const c = cursor(bytes, ctx.baseAddress + chunk.address, pos);
     const type = u8(c);
     const size = u16(c);
     const flags = u8(c);
@@ -284,7 +285,7 @@ function parseChunkV2(ctx: FormatContext, chunk: LoadedChunk, start: number, isF
     out.messages.push(msg);
     if (type === MessageType.CONTINUATION) {
       // A v2 continuation block holds at least its 'OCHK' signature and checksum.
-      out.continuations.push(continuationOf(ctx, cursor(msg.body, msg.address), 8));
+      out.continuations.push(continuationOf(ctx, cursor(msg.body, ctx.baseAddress + msg.address), 8));
     }
     pos = bodyStart + size;
   }

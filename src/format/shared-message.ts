@@ -30,7 +30,7 @@ export interface ResolvedHeaderMessage extends HeaderMessage {
 
 export function decodeSharedBody(body: Uint8Array, ctx: FormatContext, address: number): SharedBody {
   const at = ctx.baseAddress + address;
-  const c = cursor(body, address);
+  const c = cursor(body, ctx.baseAddress + address);
   const version = u8(c);
   const type = u8(c);
   if (version === 1) {

@@ -61,7 +61,7 @@ export function readSohmTable(ctx: FormatContext, address: number, indexCount: n
     const size = 4 + indexCount * entrySize + 4;
     const buf = await readAt(ctx, address, size, 'shared message table');
     verifyChecksum(buf, size - 4, 'shared message table', at);
-    const c = cursor(buf, address);
+    const c = cursor(buf, ctx.baseAddress + address);
     signature(c, 'SMTB', 'shared message table');
     const indexes: SohmIndex[] = [];
     for (let i = 0; i < indexCount; i++) {
@@ -171,7 +171,7 @@ function readSohmList(ctx: FormatContext, index: SohmIndex): Promise<SohmRecord[
     const size = 4 + index.messageCount * slot + 4;
     const buf = await readAt(ctx, address, size, 'shared message list');
     verifyChecksum(buf, size - 4, 'shared message list', at);
-    const c = cursor(buf, address);
+    const c = cursor(buf, ctx.baseAddress + address);
     signature(c, 'SMLI', 'shared message list');
     const out: SohmRecord[] = [];
     for (let i = 0; i < index.messageCount; i++) {

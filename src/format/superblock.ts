@@ -60,6 +60,9 @@ export const SIGNATURE_OFFSETS: number[] = (() => {
   return out;
 })();
 
+/** User blocks below this size are probed in the first wave. */
+const NEAR_PROBES = 1024 * 1024;
+
 /** Enough for the largest superblock with 8-byte offsets (v1: 28 + 4 * 8 + 40-byte root entry = 100). */
 const SUPERBLOCK_READ = 128;
 
@@ -68,15 +71,17 @@ export async function readSuperblock(source: ByteSource, opts: { signal?: AbortS
   const { signal } = opts;
   throwIfAborted(signal);
   const first = await source.read(0, SUPERBLOCK_READ, { signal });
-  if (hasSignature(first)) return parse(source, 0, first, signal);
+  if (hasSignature(first)) return parse(source, 0, first, opts);
   let size = source.size;
   if (size === undefined && source.getSize) size = await source.getSize({ signal });
-  // All the other candidate offsets inside the file, in one wave.
   const candidates = SIGNATURE_OFFSETS.slice(1).filter((o) => size === undefined || o + SIGNATURE.length <= size);
   const probes = size === undefined ? candidates.slice(0, 24) : candidates; // unknown size: up to 4 GiB
-  const reads = await Promise.all(probes.map((o) => source.read(o, SUPERBLOCK_READ, { signal })));
-  for (let i = 0; i < probes.length; i++) {
-    if (hasSignature(reads[i]!)) return parse(source, probes[i]!, reads[i]!, signal);
+  // Two waves: user blocks are almost always small, so the offsets below 1 MiB go first together.
+  for (const wave of [probes.filter((o) => o < NEAR_PROBES), probes.filter((o) => o >= NEAR_PROBES)]) {
+    const reads = await Promise.all(wave.map((o) => source.read(o, SUPERBLOCK_READ, { signal })));
+    for (let i = 0; i < wave.length; i++) {
+      if (hasSignature(reads[i]!)) return parse(source, wave[i]!, reads[i]!, opts);
+    }
   }
   throw new H5Error('Corrupt', 'not an HDF5 file: no signature at offset 0, 512, 1024, 2048, ...', { source: source.key, offset: 0 });
 }
@@ -95,7 +100,8 @@ function sizeField(c: Cursor, what: string, at: number, key: string): 2 | 4 | 8 
   return v;
 }
 
-async function parse(source: ByteSource, at: number, buf: Uint8Array, signal?: AbortSignal): Promise<Superblock> {
+async function parse(source: ByteSource, at: number, buf: Uint8Array, opts: { signal?: AbortSignal; limits: Limits }): Promise<Superblock> {
+  const { signal } = opts;
   // Addresses in the superblock are decoded relative to the signature, as the library does.
   const c = cursor(buf, at, SIGNATURE.length);
   const version = u8(c);
@@ -105,7 +111,9 @@ async function parse(source: ByteSource, at: number, buf: Uint8Array, signal?: A
     sb = version <= 1 ? parseV0V1(c, version as 0 | 1, at, source.key) : parseV2V3(c, version as 2 | 3, buf, at, source.key);
   } catch (e) {
     if (e instanceof H5Error && e.source === undefined) {
-      throw new H5Error(e.code, e.message, { offset: e.offset !== undefined ? e.offset : at, source: source.key, cause: e });
+      // Re-issued to name the source; the message already ends with its own "(offset N)".
+      const message = e.message.replace(/ \(offset \d+\)$/, '');
+      throw new H5Error(e.code, message, { offset: e.offset ?? at, source: source.key, cause: e });
     }
     throw e;
   }
@@ -120,7 +128,7 @@ async function parse(source: ByteSource, at: number, buf: Uint8Array, signal?: A
       source: source.key,
     });
   }
-  if (sb.driverInfoAddress !== null) sb.driverInfo = await readDriverInfoBlock(source, at + sb.driverInfoAddress, signal);
+  if (sb.driverInfoAddress !== null) sb.driverInfo = await readDriverInfoBlock(source, at + sb.driverInfoAddress, opts);
   return sb;
 }
 
@@ -198,7 +206,8 @@ function parseV2V3(c: Cursor, version: 2 | 3, buf: Uint8Array, at: number, key: 
 }
 
 /** The v0/1 driver information block: version, 3 reserved, size (4), driver id (8), info. */
-async function readDriverInfoBlock(source: ByteSource, abs: number, signal?: AbortSignal): Promise<{ driver: string; data: Uint8Array }> {
+async function readDriverInfoBlock(source: ByteSource, abs: number, opts: { signal?: AbortSignal; limits: Limits }): Promise<{ driver: string; data: Uint8Array }> {
+  const { signal } = opts;
   const head = await source.read(abs, 16, { signal });
   const c = cursor(head, abs);
   const version = u8(c);
@@ -206,6 +215,9 @@ async function readDriverInfoBlock(source: ByteSource, abs: number, signal?: Abo
   skip(c, 3);
   const size = u32(c);
   const driver = decodeText(bytes(c, 8), 'ascii');
+  if (size > opts.limits.maxMetadataBytes) {
+    throw new H5Error('Limit', `driver information block of ${size} bytes`, { offset: abs, source: source.key });
+  }
   const data = size === 0 ? new Uint8Array(0) : await source.read(abs + 16, size, { signal });
   if (data.length < size) throw new H5Error('Corrupt', 'driver information block runs past the end of the file', { offset: abs, source: source.key });
   return { driver, data };

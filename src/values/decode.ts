@@ -7,8 +7,8 @@
  * collection once), and finishing builds the columns. Nested variable-length data costs one more
  * such wave per level of nesting.
  *
- * Typed-array results may share memory with `bytes` (a zero-copy view when the data is already in
- * native order and aligned): pass a buffer you own and do not reuse.
+ * Typed-array and opaque results may share memory with `bytes` (zero-copy views when the data is
+ * already in native order and aligned): pass a buffer you own and do not reuse.
  */
 import { H5Error } from '../errors.js';
 import type { FormatContext } from '../format/context.js';
@@ -17,6 +17,7 @@ import { readGlobalHeapId, readGlobalHeapObjects, type GlobalHeapId } from '../f
 import type { Datatype } from '../format/types.js';
 import {
   checkBytes,
+  elementsPerItem,
   sliceColumn,
   type Column,
   type CompoundColumn,
@@ -88,7 +89,14 @@ function plan(ctx: FormatContext, bytes: Uint8Array, dt: Datatype, count: number
 function gather(bytes: Uint8Array, count: number, stride: number, offset: number, size: number): Uint8Array {
   if (offset === 0 && size === stride) return bytes.subarray(0, count * size);
   const out = new Uint8Array(count * size);
-  for (let i = 0; i < count; i++) out.set(bytes.subarray(i * stride + offset, i * stride + offset + size), i * size);
+  if (size > 16) {
+    for (let i = 0; i < count; i++) out.set(bytes.subarray(i * stride + offset, i * stride + offset + size), i * size);
+    return out;
+  }
+  // Small members: a plain byte loop beats creating a subarray per element.
+  for (let i = 0, from = offset, to = 0; i < count; i++, from += stride - size) {
+    for (let j = 0; j < size; j++) out[to++] = bytes[from++]!;
+  }
   return out;
 }
 
@@ -156,10 +164,12 @@ function planVlen(ctx: FormatContext, bytes: Uint8Array, dt: Extract<Datatype, {
       at += p.length;
     }
     const flat = await decodeValues(ctx, all, dt.base, total / unit);
+    // An array-typed base holds prod(dims) column elements per sequence element.
+    const per = elementsPerItem(dt.base);
     const out: Column[] = [];
     let first = 0;
     for (let i = 0; i < count; i++) {
-      out.push(sliceColumn(flat, first, first + lengths[i]!));
+      out.push(sliceColumn(flat, first * per, (first + lengths[i]!) * per));
       first += lengths[i]!;
     }
     return out;

@@ -109,6 +109,22 @@ export function regularBlocks(r: RegularHyperslab): Block[] {
   return out;
 }
 
+/**
+ * A regular hyperslab with its unlimited counts and blocks (virtual dataset mappings) cut to
+ * `extent`: an unlimited count becomes the number of blocks starting inside the extent, an
+ * unlimited block runs to the extent's end.
+ */
+export function clipUnlimited(r: RegularHyperslab, extent: number[]): RegularHyperslab {
+  if (!r.count.some((c) => c === Infinity) && !r.block.some((b) => b === Infinity)) return r;
+  const out: RegularHyperslab = { start: r.start.slice(), stride: r.stride.slice(), count: r.count.slice(), block: r.block.slice() };
+  for (let d = 0; d < r.start.length; d++) {
+    const room = Math.max(0, (extent[d] ?? 0) - r.start[d]!);
+    if (out.block[d] === Infinity) out.block[d] = room;
+    if (out.count[d] === Infinity) out.count[d] = room === 0 ? 0 : Math.ceil(room / Math.max(1, r.stride[d]!));
+  }
+  return out;
+}
+
 export interface SelectionInfo {
   type: Selection['type'];
   npoints: number;
@@ -142,10 +158,13 @@ export function selectionInfo(sel: Selection, extent: number[]): SelectionInfo {
       return info;
     }
     case 'hyperslabs': {
-      let regular = sel.regular;
+      let regular = sel.regular ? clipUnlimited(sel.regular, extent) : null;
       let blocks: Block[];
-      if (regular) blocks = regularBlocks(regular);
-      else if (sel.blocks!.length <= MAX_TREE_BLOCKS) {
+      if (regular) {
+        blocks = regularBlocks(regular);
+        // Blocks of an unlimited dimension stop at the extent.
+        for (const b of blocks) b.end = b.end.map((e, d) => (sel.regular!.count[d] === Infinity ? Math.min(e, extent[d]! - 1) : e));
+      } else if (sel.blocks!.length <= MAX_TREE_BLOCKS) {
         const tree = spanTree(sel.blocks!, 0, sel.rank);
         blocks = treeBlocks(tree);
         regular = tree.length ? regularOfTree(tree, sel.rank) : null;
@@ -170,7 +189,11 @@ export function selectionInfo(sel: Selection, extent: number[]): SelectionInfo {
  */
 export function selectionShape(info: SelectionInfo, extent: number[]): number[] {
   if (info.type === 'all') return extent.slice();
-  if (info.regular) return info.regular.count.map((c, d) => c * info.regular!.block[d]!);
+  if (info.regular) {
+    const shape = info.regular.count.map((c, d) => c * info.regular!.block[d]!);
+    // A block cut short by the extent (unlimited selections) leaves no box shape.
+    if (shape.reduce((a, b) => a * b, 1) === info.npoints) return shape;
+  }
   return [info.npoints];
 }
 

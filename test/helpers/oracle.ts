@@ -234,7 +234,7 @@ export function compareOracle(actual: unknown, expected: unknown, opts: CompareO
       if (a === e) return;
       // A big integer may come back as a number when it is exactly representable.
       if (/^-?\d+$/.test(e) && typeof a === 'number' && Number.isInteger(a) && BigInt(a) === BigInt(e)) return;
-      return diff(path, `expected ${show(e)}${SPECIAL.has(e) ? '' : ''}, got ${show(a)}`);
+      return diff(path, `expected ${show(e)}, got ${show(a)}`);
     }
     if (e === null || typeof e === 'boolean') {
       if (a !== e) diff(path, `expected ${show(e)}, got ${show(a)}`);

@@ -37,7 +37,7 @@ const utf8 = new TextDecoder('utf-8');
 /** Splits an attribute message body into its parts (no datatype/dataspace decoding). */
 export function splitAttributeMessage(body: Uint8Array, ctx: FormatContext, address: number): AttributeParts {
   const at = ctx.baseAddress + address;
-  const c = cursor(body, address);
+  const c = cursor(body, ctx.baseAddress + address);
   const version = u8(c);
   if (version < 1 || version > 3) throw new H5Error('Unsupported', `attribute message version ${version}`, { offset: at });
   const flags = version === 1 ? (skip(c, 1), 0) : u8(c);
@@ -93,7 +93,7 @@ export function decodeAttributeMessage(
     if (p.flags & ATTR_SHARED_DATATYPE) {
       throw new H5Error('Invalid', `attribute "${p.name}" has a shared datatype: pass the message through resolveSharedMessage first`, { offset: at });
     }
-    datatype = decodeDatatypeMessage(p.datatype, address + p.datatypeOffset);
+    datatype = decodeDatatypeMessage(p.datatype, address + p.datatypeOffset, ctx);
   }
   let dataspace = resolved?.dataspace;
   if (!dataspace) {
@@ -126,7 +126,7 @@ export function decodeAttributeInfo(
   address: number,
 ): { maxCreationOrder?: number; fractalHeapAddress: number | null; nameIndexAddress: number | null; creationOrderIndexAddress: number | null } {
   const at = ctx.baseAddress + address;
-  const c = cursor(body, address);
+  const c = cursor(body, ctx.baseAddress + address);
   const version = u8(c);
   if (version !== 0) throw new H5Error('Unsupported', `attribute info message version ${version}`, { offset: at });
   const flags = u8(c);

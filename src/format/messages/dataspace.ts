@@ -12,7 +12,7 @@ const MAX_RANK = 32;
  * the dataspace type. A maximum size of all ones (8-byte lengths) is H5S_UNLIMITED -> null.
  */
 export function decodeDataspace(body: Uint8Array, ctx: FormatContext, address: number): Dataspace {
-  const c = cursor(body, address);
+  const c = cursor(body, ctx.baseAddress + address);
   const version = u8(c);
   const rank = u8(c);
   const flags = u8(c);

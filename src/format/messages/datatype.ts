@@ -19,9 +19,12 @@ export function decodeDatatype(c: Cursor): Datatype {
   return decode(c, 0);
 }
 
-/** Decodes a whole datatype message body. */
-export function decodeDatatypeMessage(body: Uint8Array, address: number): Datatype {
-  return decode(cursor(body, address), 0);
+/**
+ * Decodes a whole datatype message body. `address` (the body's HDF5 address) only names errors;
+ * with `ctx` the errors carry the absolute file offset.
+ */
+export function decodeDatatypeMessage(body: Uint8Array, address: number, ctx?: { baseAddress: number }): Datatype {
+  return decode(cursor(body, (ctx?.baseAddress ?? 0) + address), 0);
 }
 
 function corrupt(c: Cursor, at: number, msg: string): H5Error {

@@ -15,7 +15,7 @@ export interface BTreeK {
 }
 
 export function decodeBTreeK(body: Uint8Array, ctx: FormatContext, address: number): BTreeK {
-  const c = cursor(body, address);
+  const c = cursor(body, ctx.baseAddress + address);
   const version = u8(c);
   if (version !== 0) throw new H5Error('Unsupported', `B-tree K message version ${version}`, { offset: ctx.baseAddress + address });
   const chunkInternalK = u16(c);
@@ -31,7 +31,7 @@ export interface DriverInfo {
 }
 
 export function decodeDriverInfo(body: Uint8Array, ctx: FormatContext, address: number): DriverInfo {
-  const c = cursor(body, address);
+  const c = cursor(body, ctx.baseAddress + address);
   const version = u8(c);
   if (version !== 0) throw new H5Error('Unsupported', `driver info message version ${version}`, { offset: ctx.baseAddress + address });
   const driver = decodeText(bytes(c, 8), 'ascii');
@@ -63,7 +63,7 @@ const STRATEGIES: FileSpaceStrategy[] = ['fsm_aggr', 'page', 'aggr', 'none'];
 
 export function decodeFileSpaceInfo(body: Uint8Array, ctx: FormatContext, address: number): FileSpaceInfo {
   const at = ctx.baseAddress + address;
-  const c = cursor(body, address);
+  const c = cursor(body, ctx.baseAddress + address);
   const version = u8(c);
   const L = ctx.sizeOfLengths;
   const O = ctx.sizeOfOffsets;
@@ -98,7 +98,7 @@ export interface SohmTableMessage {
 }
 
 export function decodeSohmTable(body: Uint8Array, ctx: FormatContext, address: number): SohmTableMessage {
-  const c = cursor(body, address);
+  const c = cursor(body, ctx.baseAddress + address);
   const version = u8(c);
   if (version !== 0) throw new H5Error('Unsupported', `shared message table message version ${version}`, { offset: ctx.baseAddress + address });
   const tableAddress = readDefinedAddress(c, ctx.sizeOfOffsets, 'shared object header message table');

@@ -24,7 +24,7 @@ export interface ExternalFiles {
 
 export function decodeExternalFiles(body: Uint8Array, ctx: FormatContext, address: number): ExternalFiles {
   const at = ctx.baseAddress + address;
-  const c = cursor(body, address);
+  const c = cursor(body, ctx.baseAddress + address);
   const version = u8(c);
   if (version !== 1) throw new H5Error('Unsupported', `external data files message version ${version}`, { offset: at });
   skip(c, 3); // reserved

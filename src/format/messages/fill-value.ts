@@ -14,7 +14,7 @@ const ALLOC_TIMES = [undefined, 'early', 'late', 'incremental'] as const;
 const FILL_TIMES = ['alloc', 'never', 'ifset'] as const;
 
 export function decodeFillValueOld(body: Uint8Array, ctx: FormatContext, address: number): FillValue {
-  const c = cursor(body, address);
+  const c = cursor(body, ctx.baseAddress + address);
   const size = u32(c);
   // The old message came before allocation/fill-time settings: the library assumes late allocation, fill if set.
   const base = { allocTime: 'late', fillTime: 'ifset' } as const;
@@ -23,7 +23,7 @@ export function decodeFillValueOld(body: Uint8Array, ctx: FormatContext, address
 }
 
 export function decodeFillValue(body: Uint8Array, ctx: FormatContext, address: number): FillValue {
-  const c = cursor(body, address);
+  const c = cursor(body, ctx.baseAddress + address);
   const version = u8(c);
   if (version < 1 || version > 3) {
     throw new H5Error('Unsupported', `fill value message version ${version}`, { offset: ctx.baseAddress + address });

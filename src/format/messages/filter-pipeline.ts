@@ -12,7 +12,7 @@ const MAX_FILTERS = 32;
  * (the predefined filters 1-255 are known by number).
  */
 export function decodeFilterPipeline(body: Uint8Array, ctx: FormatContext, address: number): FilterSpec[] {
-  const c = cursor(body, address);
+  const c = cursor(body, ctx.baseAddress + address);
   const at = ctx.baseAddress + address;
   const version = u8(c);
   const n = u8(c);

@@ -22,7 +22,7 @@ export interface LinkInfo {
 
 export function decodeLinkInfo(body: Uint8Array, ctx: FormatContext, address: number): LinkInfo {
   const at = ctx.baseAddress + address;
-  const c = cursor(body, address);
+  const c = cursor(body, ctx.baseAddress + address);
   const version = u8(c);
   if (version !== 0) throw new H5Error('Unsupported', `link info message version ${version}`, { offset: at });
   const flags = u8(c);
@@ -59,7 +59,7 @@ export interface GroupInfo {
 
 export function decodeGroupInfo(body: Uint8Array, ctx: FormatContext, address: number): GroupInfo {
   const at = ctx.baseAddress + address;
-  const c = cursor(body, address);
+  const c = cursor(body, ctx.baseAddress + address);
   const version = u8(c);
   if (version !== 0) throw new H5Error('Unsupported', `group info message version ${version}`, { offset: at });
   const flags = u8(c);
@@ -77,7 +77,7 @@ export function decodeGroupInfo(body: Uint8Array, ctx: FormatContext, address: n
 }
 
 export function decodeSymbolTableMessage(body: Uint8Array, ctx: FormatContext, address: number): { btreeAddress: number; heapAddress: number } {
-  const c = cursor(body, address);
+  const c = cursor(body, ctx.baseAddress + address);
   const O = ctx.sizeOfOffsets;
   const btreeAddress = readDefinedAddress(c, O, 'symbol table B-tree');
   const heapAddress = readDefinedAddress(c, O, 'symbol table local heap');

@@ -12,7 +12,7 @@ import type { ChunkIndexInfo, Layout } from '../types.js';
 const MAX_LAYOUT_DIMS = 33;
 
 export function decodeLayout(body: Uint8Array, ctx: FormatContext, address: number): Layout {
-  const c = cursor(body, address);
+  const c = cursor(body, ctx.baseAddress + address);
   const version = u8(c);
   const at = ctx.baseAddress + address;
   if (version < 1 || version > 4) throw new H5Error('Unsupported', `layout message version ${version}`, { offset: at });

@@ -10,7 +10,7 @@ import type { Charset, Link } from '../types.js';
  */
 export function decodeLinkMessage(body: Uint8Array, ctx: FormatContext, address: number): Link {
   const at = ctx.baseAddress + address;
-  const c = cursor(body, address);
+  const c = cursor(body, ctx.baseAddress + address);
   const version = u8(c);
   if (version !== 1) throw new H5Error('Unsupported', `link message version ${version}`, { offset: at });
   const flags = u8(c);

@@ -23,7 +23,7 @@ export function decodeModificationTime(body: Uint8Array, ctx: FormatContext, add
     const [y, mo, d, h, mi, se] = m.slice(1).map(Number) as [number, number, number, number, number, number];
     return Date.UTC(y, mo - 1, d, h, mi, se) / 1000;
   }
-  const c = cursor(body, address);
+  const c = cursor(body, ctx.baseAddress + address);
   const version = u8(c);
   if (version !== 1) throw new H5Error('Unsupported', `modification time message version ${version}`, { offset: at });
   skip(c, 3); // reserved
@@ -38,7 +38,7 @@ export function decodeComment(body: Uint8Array, _ctx?: FormatContext, _address?:
 
 /** The object reference count (v2 object headers keep it here instead of in the prefix). */
 export function decodeRefCount(body: Uint8Array, ctx: FormatContext, address: number): number {
-  const c = cursor(body, address);
+  const c = cursor(body, ctx.baseAddress + address);
   const version = u8(c);
   if (version !== 0) throw new H5Error('Unsupported', `reference count message version ${version}`, { offset: ctx.baseAddress + address });
   return u32(c);

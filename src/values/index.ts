@@ -1,0 +1,23 @@
+/** Decoding element bytes into JavaScript values, and describing datatypes. */
+export {
+  arrayDims,
+  columnDatatype,
+  columnLength,
+  compoundRecords,
+  elementValue,
+  elementsPerItem,
+  sliceColumn,
+  undecodableBytes,
+  type Column,
+  type CompoundColumn,
+  type ObjectReferenceColumn,
+  type OpaqueColumn,
+  type ReferenceColumn,
+  type RegionReference,
+  type RegionReferenceColumn,
+  type TypedArray,
+} from './column.js';
+export { decodeValues, enumMapping } from './decode.js';
+export { describeDtype, isH5pyBool, isH5pyComplex, memorySize, numpyDtype, type DtypeDescription } from './dtype-string.js';
+export { decodeSelection, readSelection, type Block, type RegularHyperslab, type Selection } from './selection.js';
+export { regularBlocks, selectedCoordinates, selectionInfo, selectionShape, type SelectionInfo } from './selection-info.js';
