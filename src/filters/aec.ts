@@ -40,7 +40,10 @@ export function bytesPerSample(bitsPerSample: number): number {
 export function aecDecode(input: Uint8Array, p: AecParams, outBytes: number): Uint8Array {
   const { bitsPerSample: bps, blockSize, rsi } = p;
   if (!(bps >= 1 && bps <= 32 && Number.isInteger(bps))) throw corrupt(NAME, `bits per sample ${bps} outside 1..32`);
-  if (![8, 16, 32, 64].includes(blockSize)) throw corrupt(NAME, `pixels per block ${blockSize} is not 8, 16, 32 or 64`);
+  // CCSDS allows 8..64, but szip (and libaec's SZ compatibility, AEC_NOT_ENFORCE) accept any even size up to 32.
+  if (!(Number.isInteger(blockSize) && blockSize >= 2 && blockSize <= 64 && blockSize % 2 === 0)) {
+    throw corrupt(NAME, `pixels per block ${blockSize} is not an even number from 2 to 64`);
+  }
   if (!(rsi >= 1 && rsi <= 4096 && Number.isInteger(rsi))) throw corrupt(NAME, `${rsi} blocks per scanline outside 1..4096`);
   const width = bytesPerSample(bps);
   if (outBytes % width !== 0) throw corrupt(NAME, `decoded size ${outBytes} is not a whole number of ${width}-byte samples`);
