@@ -10,7 +10,7 @@ import type { ChunkRecord, Datatype, Layout } from './format/types.js';
 import { decodeChunk } from './filters/registry.js';
 import { contiguousRuns, copyChunkHyperslab, copyChunkPoints, chunksTouched, mergeRuns, pointsByChunk, type Run } from './read-plan.js';
 import { normalizeSelection, product, selectionCount, selectionShape, type Selection, type SelectionInput } from './selection.js';
-import { decodeValues } from './values/decode.js';
+import { decodeValues, enumMapping } from './values/decode.js';
 import type { Column } from './values/column.js';
 import { numpyDtype } from './values/dtype-string.js';
 import { resolveReferences } from './plain.js';
@@ -23,6 +23,8 @@ export interface ReadResult {
   data: Column | (string | null)[];
   shape: number[];
   dtype: string;
+  /** For enum datatypes: member name → value (data holds the values). */
+  mapping?: Record<string, number | bigint>;
 }
 
 /** Room above the chunk size for intermediate filter output (fletcher32's 4 checksum bytes, say). */
@@ -32,7 +34,9 @@ type ChunkedLayout = Extract<Layout, { class: 'chunked' }>;
 
 export async function readDatasetData(ds: Dataset, input: SelectionInput, options?: CallOptions): Promise<ReadResult> {
   const { column, shape, dtype } = await readDatasetColumn(ds, input, options);
-  return { data: await resolveReferences(ds.file, column, options), shape, dtype };
+  const out: ReadResult = { data: await resolveReferences(ds.file, column, options), shape, dtype };
+  if (ds.info.datatype.class === 'enum') out.mapping = enumMapping(ds.info.datatype);
+  return out;
 }
 
 /** @internal the selection as a decoded column, references still as addresses. */

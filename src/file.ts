@@ -11,6 +11,32 @@ import { DEFAULT_LIMITS, type Limits } from './format/limits.js';
 import { readFileSohmTable, type SohmTable } from './format/sohm.js';
 import { readSuperblock, readSuperblockExtension, type Superblock, type SuperblockExtension } from './format/superblock.js';
 import { Group } from './objects.js';
+import type { ReadResult } from './dataset-read.js';
+import type { SelectionInput } from './selection.js';
+import type { Datatype, FilterSpec } from './format/types.js';
+
+/** One request of readDatasets, as h5coro spells it: hyperslice [[start, stop], ...] per dimension. */
+export interface DatasetRequest {
+  dataset: string;
+  hyperslice?: number[][];
+  /** Any selection read() accepts (points included), instead of a hyperslice. */
+  selection?: SelectionInput;
+}
+
+export interface Inspection {
+  path: string;
+  kind: 'group' | 'dataset' | 'datatype';
+  address: number;
+  shape?: number[] | null;
+  maxshape?: (number | null)[] | null;
+  dtype?: string;
+  datatype?: Datatype;
+  chunks?: number[] | null;
+  filters?: FilterSpec[];
+  fillvalue?: unknown;
+  layout?: string;
+  attrs?: Record<string, unknown>;
+}
 import type { ByteSource } from './source.js';
 
 export interface OpenOptions extends OpenSourceOptions {
@@ -83,6 +109,56 @@ export class H5File extends Group {
       p.catch(() => this.externals.delete(url));
     }
     return p;
+  }
+
+  /**
+   * h5coro's readDatasets: reads every request in parallel (their chunk GETs share the
+   * connection pool and coalescing) and resolves to a map from dataset path to result.
+   * A failure in one dataset rejects with an H5Error naming that dataset.
+   */
+  async readDatasets(requests: Array<DatasetRequest | string>, options?: { signal?: AbortSignal }): Promise<Record<string, ReadResult>> {
+    const reqs = requests.map((r) => (typeof r === 'string' ? { dataset: r } : r));
+    const results = await Promise.all(reqs.map((r) => this.readDataset(r.dataset, r.hyperslice ?? r.selection, options)));
+    const out: Record<string, ReadResult> = Object.create(null);
+    reqs.forEach((r, i) => (out[r.dataset] = results[i]!));
+    return out;
+  }
+
+  /** h5coro's readDataset: one dataset (path with or without the leading '/'), optionally a hyperslice [[start, stop], ...]. */
+  async readDataset(dataset: string, selection?: DatasetRequest['hyperslice'] | SelectionInput, options?: { signal?: AbortSignal }): Promise<ReadResult> {
+    const path = dataset.startsWith('/') ? dataset : `/${dataset}`;
+    try {
+      const node = await this.get(path, options);
+      if (node.kind !== 'dataset') throw new H5Error('Invalid', `${path} is a ${node.kind}, not a dataset`, { path });
+      const sel = Array.isArray(selection) && selection.every((x) => Array.isArray(x)) ? { hyperslice: selection as number[][] } : (selection as SelectionInput);
+      return await node.read(sel as SelectionInput, options);
+    } catch (e) {
+      if (e instanceof H5Error) throw e.path === path ? e : new H5Error(e.code, `${path}: ${e.message}`, { path, offset: e.offset, cause: e });
+      throw new H5Error('Invalid', `${path}: ${(e as Error).message}`, { path, cause: e });
+    }
+  }
+
+  /**
+   * h5coro's inspectPath: metadata of one object without reading data: kind, and for datasets
+   * shape, maxshape, dtype, chunks, filters, fill value and layout; attributes when asked.
+   */
+  async inspectPath(path: string, options: { signal?: AbortSignal; attributes?: boolean } = {}): Promise<Inspection> {
+    const node = await this.get(path, options);
+    const out: Inspection = { path: node.path, kind: node.kind, address: node.address };
+    if (node.kind === 'dataset') {
+      Object.assign(out, {
+        shape: node.shape,
+        maxshape: node.maxshape,
+        dtype: node.dtype,
+        datatype: node.datatype,
+        chunks: node.chunks,
+        filters: node.filters,
+        fillvalue: node.fillvalue,
+        layout: node.layout,
+      });
+    } else if (node.kind === 'datatype') out.dtype = node.dtype;
+    if (options.attributes) out.attrs = await node.attrs(options);
+    return out;
   }
 
   /** @internal address → first path reaching it (walk order), built once, for references. */
