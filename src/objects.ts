@@ -15,6 +15,7 @@ import { readDatasetBytes, readDatasetData, type ReadResult } from './dataset-re
 import type { SelectionInput } from './selection.js';
 import { numpyDtype } from './values/dtype-string.js';
 import type { H5File } from './file.js';
+import { concreteMappings, readVirtualMappings } from './virtual.js';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -341,6 +342,23 @@ export class NamedDatatype extends H5Object {
   }
 }
 
+/**
+ * A virtual dataset with unlimited mappings takes its extent from its sources (the library's
+ * default "last available" view). Sources we may not open leave the stored extent.
+ */
+async function resolveVirtualExtent(ds: Dataset, options?: CallOptions): Promise<void> {
+  const space = ds.info.dataspace;
+  if (space.kind !== 'simple' || !space.maxDims.some((m) => m === null)) return;
+  const layout = ds.info.layout as Extract<typeof ds.info.layout, { class: 'virtual' }>;
+  try {
+    const { extent } = await concreteMappings(ds, await readVirtualMappings(ds.context(options), layout), options?.signal);
+    const dims = space.dims.map((n, d) => (space.maxDims[d] === null && extent[d] !== null ? extent[d]! : n));
+    ds.info.dataspace = { ...space, dims };
+  } catch (e) {
+    if (!(e instanceof H5Error && e.code === 'NotAllowed')) throw e;
+  }
+}
+
 /** Opens the object whose header is at `address`, deciding its kind from its messages. */
 export async function openObject(file: H5File, path: string, address: number, options?: CallOptions): Promise<H5Node> {
   const ctx = withSignal(file.ctx, options?.signal);
@@ -348,7 +366,9 @@ export async function openObject(file: H5File, path: string, address: number, op
   const has = (t: number) => findMessages(oh, t).length > 0;
   if (has(MessageType.LAYOUT) || (has(MessageType.DATASPACE) && has(MessageType.DATATYPE))) {
     const info = await withPath(loadDatasetInfo(file, oh, ctx), path);
-    return new Dataset(file, path, address, info);
+    const ds = new Dataset(file, path, address, info);
+    if (info.layout.class === 'virtual') await withPath(resolveVirtualExtent(ds, options), path);
+    return ds;
   }
   if (has(MessageType.DATATYPE) && !has(MessageType.SYMBOL_TABLE) && !has(MessageType.LINK_INFO)) {
     const m = await resolveSharedMessage(ctx, findMessages(oh, MessageType.DATATYPE)[0]!, () => file.sohm());
