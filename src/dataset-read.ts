@@ -15,7 +15,6 @@ import type { Column } from './values/column.js';
 import { numpyDtype } from './values/dtype-string.js';
 import { resolveReferences } from './plain.js';
 import type { CallOptions, Dataset } from './objects.js';
-import type { ByteRange } from './source.js';
 import { readVirtual } from './virtual.js';
 
 export interface ReadResult {
@@ -68,7 +67,7 @@ export async function readDatasetBytes(ds: Dataset, input: SelectionInput, optio
   if (count > 0) {
     switch (layout.class) {
       case 'compact':
-        copyRuns(contiguousRuns(sel, dims, size), [{ offset: 0, length: layout.data.length }], layout.data, out, ds.path);
+        copyRuns(contiguousRuns(sel, dims, size), layout.data, out, ds.path);
         break;
       case 'contiguous':
         await readContiguous(ds, sel, dims, layout, out, signal);
@@ -90,13 +89,12 @@ function fillPattern(out: Uint8Array, fill: Uint8Array): void {
   for (let filled = fill.length; filled < out.length; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, out.length - filled));
 }
 
-/** Copies runs out of already-fetched ranges (`data` holds the ranges back to back, or is the storage itself). */
-function copyRuns(runs: Run[], ranges: ByteRange[], data: Uint8Array, out: Uint8Array, path: string): void {
+/** Copies runs out of storage held in memory (compact layout). */
+function copyRuns(runs: Run[], data: Uint8Array, out: Uint8Array, path: string): void {
   for (const r of runs) {
     if (r.offset + r.length > data.length) throw new H5Error('Corrupt', `storage of ${data.length} bytes is too short for the dataspace`, { path });
     out.set(data.subarray(r.offset, r.offset + r.length), r.outOffset);
   }
-  void ranges;
 }
 
 async function readContiguous(
