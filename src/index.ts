@@ -20,3 +20,4 @@ export { DEFAULT_LIMITS, type Limits } from './format/limits.js';
 export type { Column, TypedArray, CompoundColumn } from './values/column.js';
 export { compoundRecords } from './values/column.js';
 export { registerFilter } from './filters/registry.js';
+export { openGroup, LabeledGroup, type LabeledOptions, type LabeledReadOptions, type LabeledVariable, type LabeledArray, type DimensionSlice } from './labeled.js';
