@@ -6,7 +6,9 @@ import { BlockCache, type BlockCacheOptions, type BlockCacheStats } from './cach
 import { withStats } from './cache/stats.js';
 import { openSource, type OpenSourceOptions, type SourceInput } from './drivers/open.js';
 import { H5Error, throwIfAborted } from './errors.js';
-import type { FormatContext } from './format/context.js';
+import { redactUrl } from './drivers/url.js';
+import { readAt, type FormatContext } from './format/context.js';
+import { CacheImageSource, parseCacheImage } from './format/cache-image.js';
 import { DEFAULT_LIMITS, type Limits } from './format/limits.js';
 import { readFileSohmTable, type SohmTable } from './format/sohm.js';
 import { readSuperblock, readSuperblockExtension, type Superblock, type SuperblockExtension } from './format/superblock.js';
@@ -191,9 +193,9 @@ export class H5File extends Group {
 
   private checkAllowed(name: string, url: string): void {
     const allow = this.options.allowExternal ?? false;
-    const allowed = allow === true || (Array.isArray(allow) && allow.some((p) => url.startsWith(p)));
+    const allowed = allow === true || (Array.isArray(allow) && allow.some((p) => underPrefix(url, p)));
     if (!allowed) {
-      throw new H5Error('NotAllowed', `following "${name}" needs the allowExternal option (it resolves to ${url})`, { source: this.key });
+      throw new H5Error('NotAllowed', `following "${redactUrl(name)}" needs the allowExternal option (it resolves to ${redactUrl(url)})`, { source: this.key });
     }
   }
 
@@ -210,10 +212,54 @@ export class H5File extends Group {
 
 /** Resolves a file name relative to the directory of `base` (a URL or a path). */
 export function resolveRelated(base: string, name: string): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(name) || name.startsWith('/')) return name;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(base)) return new URL(name, base).href;
+  // Normalised ('..' and '.' removed) so that the allow-list check sees the file that will be
+  // opened: 'allowed/dir/../../secret.h5' must not pass as being under 'allowed/dir'.
+  if (SCHEME.test(name)) return normalizeUrl(name);
+  if (name.startsWith('/')) return normalizePath(name);
+  if (SCHEME.test(base)) return normalizeUrl(new URL(name, base).href);
   const dir = base.includes('/') ? base.slice(0, base.lastIndexOf('/') + 1) : '';
-  return dir + name;
+  return normalizePath(dir + name);
+}
+
+const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** http(s) and file URLs as fetch will see them (dot segments resolved); others (s3 keys are literal) as given. */
+function normalizeUrl(url: string): string {
+  if (!/^(https?|file):/i.test(url)) return url;
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
+}
+
+/** A local path with '.', '..' and repeated slashes resolved lexically (no Node built-ins in the core). */
+function normalizePath(path: string): string {
+  const abs = path.startsWith('/');
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (out.length && out[out.length - 1] !== '..') out.pop();
+      else if (!abs) out.push('..');
+      continue;
+    }
+    out.push(part);
+  }
+  return (abs ? '/' : '') + out.join('/');
+}
+
+/**
+ * Whether an allow-list entry covers `url`. Local paths match whole components ('/data' does not
+ * cover '/data-private/x.h5'), and so does a bare 'scheme://host' ('http://a.com' does not cover
+ * 'http://a.com.evil.net/'); other URL prefixes match as strings, as S3 key prefixes do.
+ */
+function underPrefix(url: string, prefix: string): boolean {
+  const p = SCHEME.test(prefix) ? normalizeUrl(prefix) : normalizePath(prefix);
+  if (!url.startsWith(p)) return false;
+  if (url.length === p.length || /[/?#]$/.test(p)) return true;
+  const wholeComponent = !SCHEME.test(p) || /^[a-z][a-z0-9+.-]*:\/\/[^/]*$/i.test(p);
+  return !wholeComponent || '/?#'.includes(url[p.length]!);
 }
 
 /**
@@ -222,13 +268,14 @@ export function resolveRelated(base: string, name: string): string {
 export async function open(input: SourceInput, options: OpenOptions = {}): Promise<H5File> {
   throwIfAborted(options.signal);
   const driver: ByteSource = await openSource(input, options);
-  const cache = new BlockCache(withStats(driver), options.cache ?? {});
+  const stats = withStats(driver);
+  let cache = new BlockCache(stats, options.cache ?? {});
   try {
     const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
     // One GET brings the superblock and, in most files, the root group and its neighbours.
     await cache.readInitial(undefined, { signal: options.signal });
     const sb = await readSuperblock(cache, { signal: options.signal, limits });
-    const ctx = {
+    let ctx = {
       source: cache,
       baseAddress: sb.baseAddress,
       sizeOfOffsets: sb.sizeOfOffsets,
@@ -240,7 +287,17 @@ export async function open(input: SourceInput, options: OpenOptions = {}): Promi
       groupInternalK: sb.groupInternalK,
       chunkInternalK: sb.chunkInternalK,
     } as FormatContext;
-    const ext = await readSuperblockExtension(ctx, sb);
+    let ext = await readSuperblockExtension(ctx, sb);
+    if (ext?.cacheImage) {
+      // Metadata that live only in the cache image: read the image, overlay it below a new cache.
+      const { address, length } = ext.cacheImage;
+      const entries = parseCacheImage(await readAt(ctx, address, length, 'metadata cache image'), ctx, address);
+      // The first cache is dropped, not closed: closing it would close the driver we keep.
+      const overlay = new CacheImageSource(stats, entries.map((e) => ({ offset: sb.baseAddress + e.address, image: e.image })));
+      cache = new BlockCache(overlay, options.cache ?? {});
+      ctx = { ...ctx, source: cache, parsed: new Map() } as FormatContext;
+      ext = await readSuperblockExtension(ctx, sb);
+    }
     if (ext?.btreeK) Object.assign(ctx, ext.btreeK);
     // Per-call signals replace this one; the file itself keeps none.
     (ctx as { signal?: AbortSignal }).signal = undefined;

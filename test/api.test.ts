@@ -3,7 +3,7 @@
  * dataset reads and selections, h5coro's calls, errors, and the requests and waves they cost
  * over a real HTTP range server.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -223,6 +223,20 @@ describe('requests, bytes and waves over HTTP', () => {
     // Root header, then the dense group's heap and B-tree: each a level of reads, never one request per link.
     expect(f.stats().waves).toBeLessThanOrEqual(4);
     expect(f.stats().requests).toBeLessThanOrEqual(6);
+    await f.close();
+  });
+});
+
+describe('metadata cache image', () => {
+  const file = resolve(__dirname, '../../shared/corpus/thirdparty/hdf5/tools/test/misc/testfiles/h5clear_mdc_image.h5');
+  it.skipIf(!existsSync(file))('reads a file whose metadata live in a cache image (skipped without ../shared)', async () => {
+    const f = await open(file);
+    expect(f.extension?.cacheImage).toBeDefined();
+    expect(await f.keys()).toEqual(['DSET']);
+    const ds = (await f.get('/DSET')) as Dataset;
+    expect(ds.shape).toEqual([50, 100]);
+    const { data } = await ds.read([[0, 1], [0, 3]]);
+    expect(data).toHaveLength(3);
     await f.close();
   });
 });

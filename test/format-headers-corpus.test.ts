@@ -236,12 +236,14 @@ function oracleError(obj: Json): boolean {
  * Valid files this layer does not read yet: each must fail with an H5Error of this code, so the
  * test notices when support lands.
  */
-const KNOWN_GAPS: Record<string, { code: string; reason: string }> = {
-  'thirdparty/hdf5/tools/test/misc/testfiles/h5clear_mdc_image.h5': {
-    code: 'Unsupported',
-    reason: 'metadata cache image (0x0018): the root group header exists only inside the image',
-  },
-};
+const KNOWN_GAPS: Record<string, { code: string; reason: string }> = {};
+
+/**
+ * Files this layer-level test reads through a plain context, which they need more than: the
+ * metadata cache image file needs open()'s overlay of the image (test/conformance.test.ts and
+ * test/api.test.ts read it through open()).
+ */
+const NEEDS_OPEN = new Set(['thirdparty/hdf5/tools/test/misc/testfiles/h5clear_mdc_image.h5']);
 
 const results: FileResult[] = [];
 /** What the run exercised, so a silently skipped path shows up as a failure. */
@@ -490,7 +492,7 @@ describe.skipIf(!HAVE_CORPUS)('header layer against the HDF5 corpus', () => {
   });
 
   for (const f of files) {
-    it(displayName(f), async () => {
+    it.skipIf(NEEDS_OPEN.has(displayName(f)))(displayName(f), async () => {
       const name = displayName(f);
       const gap = KNOWN_GAPS[name];
       let res: FileResult;

@@ -13,6 +13,7 @@ import {
   type FileSpaceInfo,
   type FileSpaceStrategy,
 } from './messages/extension.js';
+import { decodeCacheImageMessage, type CacheImageLocation } from './cache-image.js';
 import { MESSAGE_TYPE_CACHE_IMAGE, MSG_FLAG_WAS_UNKNOWN, readObjectHeader } from './object-header.js';
 import { readSymbolTableEntry, type SymbolTableEntry } from './symbol-table.js';
 import { MessageType, type HeaderMessage } from './types.js';
@@ -224,6 +225,8 @@ async function readDriverInfoBlock(source: ByteSource, abs: number, opts: { sign
 }
 
 export interface SuperblockExtension {
+  /** Where a metadata cache image block lies, when the file has one. */
+  cacheImage?: CacheImageLocation;
   /** File space page size (paged aggregation); present when a file space info message is. */
   pageSize?: number;
   fileSpaceStrategy?: FileSpaceStrategy;
@@ -244,11 +247,9 @@ export async function readSuperblockExtension(ctx: FormatContext, sb: Superblock
     switch (m.type) {
       case MESSAGE_TYPE_CACHE_IMAGE:
         // Quirk: a file closed with a metadata cache image (H5Pset_mdc_image_config) keeps part of its
-        // metadata only inside the image block (the root group's header reads as zeros).
-        throw new H5Error('Unsupported', 'the file holds a metadata cache image (HDF5 1.10 H5Pset_mdc_image_config); its metadata are not at their home addresses', {
-          offset: ctx.baseAddress + m.address,
-          source: ctx.source.key,
-        });
+        // metadata only inside the image block; open() overlays the image's entries.
+        ext.cacheImage = decodeCacheImageMessage(m.body, ctx, m.address);
+        break;
       case MessageType.BTREE_K:
         ext.btreeK = decodeBTreeK(m.body, ctx, m.address);
         break;
