@@ -15,6 +15,9 @@ import { decodeValues } from './values/decode.js';
 import { elementValue } from './values/column.js';
 import type { H5File } from './file.js';
 
+/** Largest element whose fill value is decoded to a plain value on open (h5py's arrays of 1 MiB are already unwieldy). */
+const FILL_PLAIN_MAX_BYTES = 1024 * 1024;
+
 export interface DatasetInfo {
   dataspace: Dataspace;
   datatype: Datatype;
@@ -55,13 +58,17 @@ export async function loadDatasetInfo(file: H5File, oh: ObjectHeader, ctx: Forma
   if (fillMsg) fill = decodeFillValue(fillMsg.body, ctx, fillMsg.address);
   else if (oldFillMsg) fill = decodeFillValueOld(oldFillMsg.body, ctx, oldFillMsg.address);
   const size = datatype.size;
-  let fillBytes: Uint8Array = new Uint8Array(size);
+  // A hostile datatype size (up to 4 GiB) must not be allocated on open: past maxReadBytes no read
+  // of this dataset can happen (it fails with 'Limit'), so its fill pattern is never needed.
+  let fillBytes: Uint8Array = new Uint8Array(size > ctx.limits.maxReadBytes ? 0 : size);
   let fillValuePlain: unknown = null;
   const isVariable = datatype.class === 'vlen';
   // Fill time 'never': unwritten elements are whatever the buffer held; h5py's is zeroed, so are ours.
   const written = fill.fillTime !== 'never';
-  if (written && fill.status === 'user' && fill.value && fill.value.length === size && !isVariable) fillBytes = fill.value;
-  if (!isVariable && fill.status !== 'undefined') {
+  if (written && fill.status === 'user' && fill.value && fill.value.length === size && !isVariable && size <= ctx.limits.maxReadBytes) fillBytes = fill.value;
+  // The plain fill value is a convenience: for elements past FILL_PLAIN_MAX_BYTES (a hostile array
+  // type of 2^29 doubles would be a 4 GiB JS array) it stays null; reads still use fillBytes.
+  if (!isVariable && fill.status !== 'undefined' && size <= FILL_PLAIN_MAX_BYTES) {
     try {
       fillValuePlain = elementValue(await decodeValues(ctx, fillBytes, datatype, 1), datatype, 0);
     } catch {

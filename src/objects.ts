@@ -70,6 +70,13 @@ export abstract class H5Object {
   }
 }
 
+/** Errors of the link-hop limit, told apart from dangling links (both are 'NotFound'). */
+const hopErrors = new WeakSet<H5Error>();
+function hopError(e: H5Error): H5Error {
+  hopErrors.add(e);
+  return e;
+}
+
 function withPath<T>(p: Promise<T>, path: string): Promise<T> {
   return p.catch((e: unknown) => {
     throw e instanceof H5Error ? e.withPath(path) : e;
@@ -156,13 +163,14 @@ export class Group extends H5Object {
         return openObject(this.file, childPath, link.address, options);
       case 'soft': {
         if (hops >= this.file.ctx.limits.maxLinkHops) {
-          throw new H5Error('NotFound', `too many soft/external link hops (a loop?) at "${link.target}"`, { path: childPath });
+          throw hopError(new H5Error('NotFound', `too many soft/external link hops (a loop?) at "${link.target}"`, { path: childPath }));
         }
         const target = link.target.startsWith('/') ? link.target : joinPath(this.path, link.target);
         try {
           return await this.file.resolve(target, options, hops + 1);
         } catch (e) {
-          if (e instanceof H5Error && e.code === 'NotFound' && e.path !== childPath) {
+          // A hop-limit error passes through as it is: wrapped at every hop of a loop, its message grew with each.
+          if (e instanceof H5Error && e.code === 'NotFound' && e.path !== childPath && !hopErrors.has(e)) {
             throw new H5Error('NotFound', `soft link "${childPath}" -> "${link.target}" is dangling: ${e.message}`, { path: childPath, cause: e });
           }
           throw e;
@@ -170,7 +178,7 @@ export class Group extends H5Object {
       }
       case 'external': {
         if (hops >= this.file.ctx.limits.maxLinkHops) {
-          throw new H5Error('NotFound', `too many soft/external link hops at "${link.file}:${link.path}"`, { path: childPath });
+          throw hopError(new H5Error('NotFound', `too many soft/external link hops at "${link.file}:${link.path}"`, { path: childPath }));
         }
         const other = await this.file.openRelated(link.file, options?.signal).catch((e: unknown) => {
           if (e instanceof H5Error) {

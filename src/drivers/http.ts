@@ -22,6 +22,8 @@ export interface HttpOptions extends RemoteOptions {
  */
 export class HttpSource extends RangedSource {
   private readonly url: string;
+  /** Basic credentials from the URL's user:password (fetch refuses URLs that carry them). */
+  private readonly authorization: string | undefined;
   private readonly fetchFn: typeof globalThis.fetch;
 
   constructor(
@@ -29,7 +31,9 @@ export class HttpSource extends RangedSource {
     private readonly options: HttpOptions = {},
   ) {
     super(redactUrl(url), options);
-    this.url = String(url);
+    const { url: bare, authorization } = splitUserinfo(String(url));
+    this.url = bare;
+    this.authorization = authorization;
     if (options.fetch === undefined && typeof globalThis.fetch !== 'function') {
       throw new H5Error('Unsupported', 'no fetch in this environment; pass options.fetch', { source: this.key });
     }
@@ -40,6 +44,7 @@ export class HttpSource extends RangedSource {
   private request(method: 'GET' | 'HEAD', range: string | undefined, signal: AbortSignal): Promise<Response> {
     const headers = new Headers(this.options.headers);
     if (range !== undefined) headers.set('Range', range);
+    if (this.authorization !== undefined && !headers.has('Authorization')) headers.set('Authorization', this.authorization);
     // No Accept-Encoding here: the Fetch standard itself adds `identity` to any request with Range
     // (so ranges count file bytes, not gzip bytes), and a second copy would be a duplicate header.
     const init: RequestInit = { method, headers, signal };
@@ -147,10 +152,13 @@ export class HttpSource extends RangedSource {
 
   private transportError(e: unknown, offset?: number): H5Error {
     if (e instanceof H5Error) return e;
-    const err = new H5Error('Network', `request failed: ${e instanceof Error ? e.message : String(e)}`, {
+    // fetch's own messages may quote the URL: keep its signature parameters out of ours.
+    const text = (e instanceof Error ? e.message : String(e)).split(this.url).join(this.key);
+    const cause = e instanceof Error && e.message !== text ? Object.assign(new Error(text), { name: e.name }) : e;
+    const err = new H5Error('Network', `request failed: ${text}`, {
       source: this.key,
       offset,
-      cause: e,
+      cause,
     });
     return isConnectionError(e) ? markRetryable(err) : err;
   }
@@ -176,6 +184,24 @@ export async function openHttp(url: string | URL, options: HttpOptions = {}): Pr
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(String(url))?.[1]?.toLowerCase();
   if (scheme !== 'http' && scheme !== 'https') throw new H5Error('Invalid', 'not an http(s) URL', { source: redactUrl(url) });
   return new HttpSource(url, options);
+}
+
+/** The URL without user:password, and those as a Basic Authorization header (as curl sends them). */
+function splitUserinfo(url: string): { url: string; authorization?: string } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { url };
+  }
+  if (!u.username && !u.password) return { url };
+  const pair = `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`;
+  u.username = '';
+  u.password = '';
+  const bytes = new TextEncoder().encode(pair);
+  let latin1 = '';
+  for (const b of bytes) latin1 += String.fromCharCode(b);
+  return { url: u.href, authorization: `Basic ${btoa(latin1)}` };
 }
 
 function versionOf(res: Response) {

@@ -26,8 +26,9 @@ export const DEFAULT_LIMITS: Limits = {
   maxContinuations: 10_000,
   maxBTreeDepth: 32,
   maxLinkHops: 16,
-  // 4 GiB: a typed array cannot exceed this in most engines anyway.
-  maxReadBytes: 4 * 1024 * 1024 * 1024,
+  // 2 GiB: room for a full read of a 1 GB dataset, while a hostile file cannot make one read
+  // allocate (and fill) the 4 GiB a typed array may reach. Raise it for bigger reads.
+  maxReadBytes: 2 * 1024 * 1024 * 1024,
   // 1 GiB: HDF5 chunks are limited to 4 GiB by the format and rarely exceed a few MiB.
   maxChunkBytes: 1024 * 1024 * 1024,
   maxHeaderMessages: 1_000_000,
