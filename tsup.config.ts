@@ -1,14 +1,32 @@
 import { defineConfig } from 'tsup';
 
 // ESM only: one copy of H5Error shared by every entry (a CJS build would duplicate it per entry).
-export default defineConfig({
-  entry: { index: 'src/index.ts', node: 'src/node.ts', s3: 'src/s3.ts' },
-  format: ['esm'],
-  dts: true,
-  splitting: true,
-  sourcemap: true,
-  clean: true,
-  target: 'es2022',
-  platform: 'neutral',
-  external: ['node:fs', 'node:fs/promises', 'node:zlib', 'node:url', 'node:path', '@aws-sdk/client-s3'],
-});
+export default defineConfig([
+  {
+    entry: { index: 'src/index.ts', node: 'src/node.ts', s3: 'src/s3.ts', cli: 'src/cli/main.ts' },
+    format: ['esm'],
+    dts: { entry: { index: 'src/index.ts', node: 'src/node.ts', s3: 'src/s3.ts' } },
+    splitting: true,
+    sourcemap: true,
+    clean: true,
+    target: 'es2022',
+    platform: 'neutral',
+    external: ['node:fs', 'node:fs/promises', 'node:zlib', 'node:url', 'node:path', 'node:util', '@aws-sdk/client-s3'],
+  },
+  {
+    // The browser builds of the core entry, dependencies included: coh5.browser.js (one ESM file,
+    // for <script type="module"> without a bundler) and coh5.browser.global.js (a script tag; global `coh5`).
+    entry: { 'coh5.browser': 'src/index.ts' },
+    format: ['esm', 'iife'],
+    globalName: 'coh5',
+    platform: 'browser',
+    // Self-contained: pako, fzstd, ndarray and p-limit inside (tsup leaves dependencies external by default).
+    noExternal: [/./],
+    target: 'es2022',
+    splitting: false,
+    minify: true,
+    sourcemap: true,
+    clean: false,
+    dts: false,
+  },
+]);

@@ -1,0 +1,84 @@
+/** Turning read results into JSON, CSV and .npy bytes for `coh5 cat`. */
+import type { Datatype, ReadResult } from '../index.js';
+import { elementValue } from '../values/column.js';
+import { UsageError } from './args.js';
+
+const isTyped = (x: unknown): x is ArrayLike<number | bigint> & { BYTES_PER_ELEMENT: number } => ArrayBuffer.isView(x) && !(x instanceof DataView);
+
+/** One plain JS value per element, in row-major order. */
+export function plainValues(r: ReadResult, datatype: Datatype): unknown[] {
+  const n = r.shape.reduce((a, b) => a * b, 1);
+  const out: unknown[] = new Array(n);
+  if (isTyped(r.data) || Array.isArray(r.data)) for (let i = 0; i < n; i++) out[i] = (r.data as ArrayLike<unknown>)[i];
+  else for (let i = 0; i < n; i++) out[i] = elementValue(r.data, datatype, i);
+  return out;
+}
+
+/** JSON text of a value; bigints as exact numbers, non-finite floats as null (as JSON cannot hold them), bytes as arrays. */
+export function jsonText(v: unknown): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string' || typeof v === 'boolean') return JSON.stringify(v);
+  if (Array.isArray(v) || isTyped(v)) return `[${Array.from(v as ArrayLike<unknown>, jsonText).join(',')}]`;
+  if (v instanceof Map) return jsonText(Object.fromEntries(v));
+  return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${JSON.stringify(k)}:${jsonText(x)}`).join(',')}}`;
+}
+
+/** Nests a flat row-major list into the shape. */
+export function nest(flat: unknown[], shape: number[]): unknown {
+  if (shape.length === 0) return flat[0];
+  const build = (d: number, at: number): unknown[] => {
+    const stride = shape.slice(d + 1).reduce((a, b) => a * b, 1);
+    const out: unknown[] = [];
+    for (let k = 0; k < shape[d]!; k++) out.push(d + 1 < shape.length ? build(d + 1, at + k * stride) : flat[at + k]);
+    return out;
+  };
+  return build(0, 0);
+}
+
+function csvCell(v: unknown): string {
+  const s = typeof v === 'string' ? v : jsonText(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** CSV: one row per index of all but the last dimension (one value per row for 0-D and 1-D); compounds get a header. */
+export function csvText(flat: unknown[], shape: number[]): string {
+  const cols = shape.length >= 2 ? shape[shape.length - 1]! : 1;
+  const rows: string[] = [];
+  const first = flat[0];
+  const record = first !== null && typeof first === 'object' && !Array.isArray(first) && !ArrayBuffer.isView(first);
+  if (record && cols === 1) {
+    const keys = Object.keys(first as object);
+    rows.push(keys.map(csvCell).join(','));
+    for (const v of flat) rows.push(keys.map((k) => csvCell((v as Record<string, unknown>)[k])).join(','));
+  } else {
+    for (let i = 0; i < flat.length; i += cols) rows.push(flat.slice(i, i + cols).map(csvCell).join(','));
+  }
+  return rows.join('\n') + (rows.length ? '\n' : '');
+}
+
+const NPY_DESCR: Record<string, string> = {
+  Int8Array: '|i1', Uint8Array: '|u1', Uint8ClampedArray: '|u1', Int16Array: '<i2', Uint16Array: '<u2', Int32Array: '<i4',
+  Uint32Array: '<u4', BigInt64Array: '<i8', BigUint64Array: '<u8', Float32Array: '<f4', Float64Array: '<f8',
+};
+
+/** .npy version 1.0 bytes for numeric data (typed arrays hold host-order, i.e. little-endian, values). */
+export function npyBytes(r: ReadResult): Uint8Array {
+  const data = r.data;
+  if (!isTyped(data)) throw new UsageError(`--format npy needs a numeric dataset; this one is ${r.dtype} (use --format json)`);
+  let descr = NPY_DESCR[data.constructor.name];
+  if (!descr) throw new UsageError(`--format npy cannot write ${data.constructor.name}`);
+  if (r.dtype.endsWith('b1') && descr === '|u1') descr = '|b1';
+  const shape = r.shape.length === 1 ? `(${r.shape[0]},)` : `(${r.shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
+  const total = 10 + header.length + 1;
+  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const head = new TextEncoder().encode(header);
+  const out = new Uint8Array(10 + head.length + data.byteLength);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, head.length & 0xff, head.length >> 8]);
+  out.set(head, 10);
+  const view = data as unknown as ArrayBufferView;
+  out.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength), 10 + head.length);
+  return out;
+}

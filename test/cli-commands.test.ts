@@ -1,0 +1,200 @@
+/**
+ * The coh5 command line run as a child process on fixtures, locally and over a real HTTP range
+ * server: ls, info, cat (json, csv, npy), refs, --help on every command, and exit codes.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { open, type Dataset } from '../src/node.js';
+import { coh5 } from './cli-run.js';
+import { RangeServer } from './helpers/range-server.js';
+
+const fx = (name: string) => `fixtures/${name}`;
+let server: RangeServer;
+let tmp: string;
+
+beforeAll(async () => {
+  server = await RangeServer.start();
+  for (const f of ['example.h5', 'large_1d.h5']) server.put(`/${f}`, await readFile(fx(f)));
+  tmp = await mkdtemp(join(tmpdir(), 'coh5-cli-'));
+});
+afterAll(async () => {
+  await server.close();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+/** Bytes the recorded GETs asked for (each has a bytes=a-b range). */
+function rangeBytes(): number {
+  let n = 0;
+  for (const r of server.requests) {
+    const m = /^bytes=(\d+)-(\d+)$/.exec(r.range ?? '');
+    if (!m) throw new Error(`unbounded request ${r.method} ${r.range}`);
+    n += Number(m[2]) - Number(m[1]) + 1;
+  }
+  return n;
+}
+
+async function libRead(file: string, path: string, sel?: Parameters<Dataset['read']>[0]) {
+  const f = await open(fx(file));
+  try {
+    return await ((await f.get(path)) as Dataset).read(sel);
+  } finally {
+    await f.close();
+  }
+}
+
+describe('coh5 --help', () => {
+  it('every command has --help (exit 0); no command prints usage with exit 2', async () => {
+    for (const cmd of ['ls', 'info', 'inspect', 'cat', 'refs']) {
+      const r = await coh5(cmd, '--help');
+      expect(r.code, cmd).toBe(0);
+      expect(r.text).toMatch(new RegExp(`^usage: coh5 ${cmd}`));
+      expect(r.text).toContain('--anonymous');
+    }
+    const top = await coh5('--help');
+    expect(top.code).toBe(0);
+    expect(top.text).toMatch(/commands:[\s\S]*inspect/);
+    expect((await coh5()).code).toBe(2);
+  }, 120_000);
+});
+
+describe('coh5 ls', () => {
+  it('lists the root group of a local file', async () => {
+    const r = await coh5('ls', fx('example.h5'));
+    expect(r.code).toBe(0);
+    const lines = r.text.trim().split('\n');
+    expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(['lat', 'lon', 'metadata', 'stations', 'temperature']);
+    expect(r.text).toMatch(/temperature\s+Dataset \{720, 1440\} <f4/);
+    expect(r.text).toMatch(/metadata\s+Group/);
+  });
+
+  it('-r -l over HTTP gives the whole tree with layout, chunks and filters, in a few requests', async () => {
+    server.reset();
+    const r = await coh5('ls', '-r', '-l', server.urlOf('/example.h5'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.text).toMatch(/^\/temperature\s+Dataset \{720, 1440\} <f4 chunked chunks \{90, 180\} \[shuffle, deflate\] \(3 attrs\)$/m);
+    expect(r.text).toMatch(/^\/metadata\/levels\s+Dataset \{4\} <i2 contiguous$/m);
+    // The metadata of this 272 KiB file sit in its first blocks: a couple of range GETs, not the file.
+    expect(server.count('GET')).toBeLessThanOrEqual(3);
+    expect(rangeBytes()).toBeLessThan(278189 / 2);
+  });
+
+  it('--json rows, and a dataset PATH describes just that dataset', async () => {
+    const r = await coh5('ls', '--json', '-l', fx('example.h5'), '/temperature');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.text)).toMatchObject({ path: '/temperature', kind: 'dataset', shape: [720, 1440], chunks: [90, 180], filters: ['shuffle', 'deflate'] });
+  });
+});
+
+describe('coh5 info', () => {
+  it('counts objects and chunks and computes the compression ratio', async () => {
+    const r = await coh5('info', '--json', fx('example.h5'));
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.text);
+    expect(s).toMatchObject({ superblockVersion: 0, groups: 2, datasets: 5, chunkedDatasets: 1, chunks: 64, fileSize: 278189 });
+    // /temperature: 64 chunks of 90x180 float32 = 4147200 logical bytes, gzip+shuffle of a smooth field.
+    expect(s.logicalBytes).toBe(4147200 + 720 * 4 + 1440 * 4 + 270 + 8);
+    expect(s.compressionRatio).toBeGreaterThan(5);
+    const text = await coh5('info', fx('example.h5'));
+    expect(text.text).toMatch(/chunks:\s+64 in 1 chunked datasets/);
+  });
+});
+
+describe('coh5 cat', () => {
+  it('json: a slice as nested arrays, equal to the library read', async () => {
+    const r = await coh5('cat', fx('example.h5'), '/temperature', '--slice', '10:13,100:104');
+    expect(r.code, r.stderr).toBe(0);
+    const got = JSON.parse(r.text) as number[][];
+    const want = await libRead('example.h5', '/temperature', [[10, 13], [100, 104]]);
+    expect(got.length).toBe(3);
+    expect(got.flat()).toEqual(Array.from(want.data as Float32Array));
+  });
+
+  it('csv over HTTP: one value per line for 1-D, equal to the library read', async () => {
+    server.reset();
+    const r = await coh5('cat', '--format', 'csv', '--slice', '499998:500005:3', server.urlOf('/large_1d.h5'), '/signal');
+    expect(r.code, r.stderr).toBe(0);
+    const want = await libRead('large_1d.h5', '/signal', [[499998, 500005, 3]]);
+    expect(want.shape).toEqual([3]);
+    expect(r.text.trim().split('\n').map(Number)).toEqual(Array.from(want.data as Float32Array));
+    // The first read and the one chunk touched, not the 91 KB file.
+    expect(server.count('GET')).toBeLessThanOrEqual(3);
+    expect(rangeBytes()).toBeLessThan(91514);
+  });
+
+  it('csv of a 2-D slice: one row per leading index; an integer index drops a dimension', async () => {
+    const r = await coh5('cat', '--format', 'csv', fx('example.h5'), '/temperature', '--slice', '5:8,-3:');
+    const want = await libRead('example.h5', '/temperature', [[5, 8], [-3, null]]);
+    const rows = r.text.trim().split('\n').map((l) => l.split(',').map(Number));
+    expect(rows).toHaveLength(3);
+    expect(rows.flat()).toEqual(Array.from(want.data as Float32Array));
+    const one = await coh5('cat', fx('example.h5'), '/temperature', '--slice', '7,0:3');
+    const row = await libRead('example.h5', '/temperature', [7, [0, 3]]);
+    expect(row.shape).toEqual([3]);
+    expect(JSON.parse(one.text)).toEqual(Array.from(row.data as Float32Array));
+  });
+
+  it('npy: a valid .npy whose payload is the little-endian values', async () => {
+    const out = join(tmp, 'lat.npy');
+    const r = await coh5('cat', fx('example.h5'), '/temperature', '--slice', '0:4,::360', '--format', 'npy', '-o', out);
+    expect(r.code, r.stderr).toBe(0);
+    const bytes = await readFile(out);
+    expect(bytes.subarray(0, 8)).toEqual(Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]));
+    const hlen = bytes.readUInt16LE(8);
+    expect((10 + hlen) % 64).toBe(0);
+    const header = bytes.subarray(10, 10 + hlen).toString('latin1');
+    expect(header).toContain("'descr': '<f4'");
+    expect(header).toContain("'shape': (4, 4)");
+    const payload = bytes.subarray(10 + hlen);
+    const want = await libRead('example.h5', '/temperature', [[0, 4], [null, null, 360]]);
+    expect(new Float32Array(payload.buffer.slice(payload.byteOffset, payload.byteOffset + payload.byteLength))).toEqual(want.data);
+  });
+
+  it('compound datasets as records (json) and a header row (csv)', async () => {
+    const j = await coh5('cat', fx('example.h5'), '/stations', '--slice', '0:2');
+    expect(JSON.parse(j.text)[0]).toMatchObject({ name: 'Reykjavik', elevation: 61 });
+    const c = await coh5('cat', '--format=csv', fx('example.h5'), '/stations', '--slice', '0:2');
+    expect(c.text.split('\n')[0]).toBe('name,lat,lon,elevation,active');
+    expect(c.text.trim().split('\n')).toHaveLength(3);
+  });
+});
+
+describe('coh5 refs', () => {
+  it('-o writes a version-1 reference set whose chunk entries name the URL', async () => {
+    const out = join(tmp, 'refs.json');
+    const url = server.urlOf('/example.h5');
+    const r = await coh5('refs', url, '-o', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/skipped \/stations: datatype \|V27/);
+    const spec = JSON.parse(await readFile(out, 'utf8'));
+    expect(spec.version).toBe(1);
+    expect(JSON.parse(spec.refs['temperature/.zarray'])).toMatchObject({ shape: [720, 1440], chunks: [90, 180], dtype: '<f4', compressor: { id: 'zlib' }, filters: [{ id: 'shuffle', elementsize: 4 }] });
+    const keys = Object.keys(spec.refs).filter((k) => /^temperature\/\d+\.\d+$/.test(k));
+    expect(keys).toHaveLength(64);
+    expect(spec.refs['temperature/0.0'][0]).toBe(url);
+  });
+});
+
+describe('exit codes and messages', () => {
+  it('2 for bad arguments, 3 for missing objects and files, 4 for network failures', async () => {
+    const cases: Array<[string[], number, RegExp]> = [
+      [['frobnicate'], 2, /unknown command/],
+      [['ls', '--bogus', fx('example.h5')], 2, /Unknown option '--bogus'/],
+      [['cat', fx('example.h5')], 2, /missing argument/],
+      [['cat', fx('example.h5'), '/temperature', '--slice', '1:x'], 2, /--slice: stop 'x' is not an integer/],
+      [['cat', fx('example.h5'), '/temperature', '--format', 'xml'], 2, /--format must be json, csv or npy/],
+      [['cat', fx('example.h5'), '/metadata'], 2, /is a group, not a dataset/],
+      [['cat', fx('example.h5'), '/nope'], 3, /NotFound: no object named "nope"/],
+      [['ls', fx('no-such-file.h5')], 3, /NotFound/],
+      [['info', server.urlOf('/missing.h5')], 3, /NotFound/],
+      [['ls', 'http://127.0.0.1:1/x.h5'], 4, /Network/],
+    ];
+    for (const [args, code, msg] of cases) {
+      const r = await coh5(...args);
+      expect(r.code, args.join(' ')).toBe(code);
+      expect(r.stderr, args.join(' ')).toMatch(msg);
+      expect(r.text).toBe('');
+    }
+  }, 180_000);
+});
