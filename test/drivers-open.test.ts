@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { H5Error } from '../src/errors.js';
-import { openSource } from '../src/drivers/open.js';
+import { forgetEntry, openSource } from '../src/drivers/open.js';
 import { HttpSource } from '../src/drivers/http.js';
 import { MemorySource } from '../src/drivers/memory.js';
 import { FileSource } from '../src/drivers/file.js';
@@ -100,7 +100,9 @@ describe('openSource', () => {
   });
 
   it('falls back to the public https URL where coh5/s3 cannot load (a browser bundle) and access is anonymous', async () => {
-    // A browser without the AWS SDK cannot run here; make the one import fail as it would there.
+    // A browser without the AWS SDK cannot run here; make the one import fail as it would there
+    // (and forget the entry an earlier s3:// open registered).
+    forgetEntry('coh5/s3');
     vi.doMock('coh5/s3', () => {
       throw new Error('no AWS SDK in this bundle');
     });

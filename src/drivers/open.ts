@@ -104,6 +104,11 @@ export function registerEntry(specifier: 'coh5/node' | 'coh5/s3', module: unknow
   registered.set(specifier, module);
 }
 
+/** Forgets a registered entry, so the next open() imports it again (tests simulate a bundle without it). */
+export function forgetEntry(specifier: 'coh5/node' | 'coh5/s3'): void {
+  registered.delete(specifier);
+}
+
 /** A dynamic import that reports, rather than throws, a module that cannot load (browsers, bundles). */
 async function load<T>(specifier: string): Promise<{ module: T } | { error: unknown }> {
   if (registered.has(specifier)) return { module: registered.get(specifier) as T };

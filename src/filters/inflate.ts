@@ -40,7 +40,7 @@ function fallback(): InflateFn {
 interface NodeZlib {
   inflate(
     buf: Uint8Array,
-    opts: { maxOutputLength: number },
+    opts: { maxOutputLength: number; chunkSize?: number },
     cb: (err: (Error & { code?: string }) | null, out: Uint8Array) => void,
   ): void;
 }
@@ -53,7 +53,12 @@ export async function nodeZlibInflate(): Promise<InflateFn> {
     new Promise((resolve, reject) => {
       // maxOutputLength must be in 1..buffer.kMaxLength (2^31 - 1 is within it on every
       // platform; no HDF5 chunk is larger). A cap of 0 can only be met by an empty result anyway.
-      zlib.inflate(input, { maxOutputLength: Math.max(1, Math.min(maxOutputBytes, 2 ** 31 - 1)) }, (err, out) => {
+      // chunkSize: zlib's output buffer. Its default (16 KiB) splits a chunk's output into many
+      // pieces, each a callback on the main thread plus a final concat; sized to the expected
+      // output (the cap is the chunk's size plus a little slack) it comes back in one piece.
+      // bench/: 100 parallel inflates of 400 KB chunks ~1.5x faster (median 127 vs 194 ms).
+      const chunkSize = Math.max(64, Math.min(maxOutputBytes, 8 * 1024 * 1024));
+      zlib.inflate(input, { maxOutputLength: Math.max(1, Math.min(maxOutputBytes, 2 ** 31 - 1)), chunkSize }, (err, out) => {
         if (err) {
           reject(err.code === 'ERR_BUFFER_TOO_LARGE' ? tooLarge(NAME, maxOutputBytes + 1, maxOutputBytes) : corrupt(NAME, err.message, err));
         } else if (out.length > maxOutputBytes) {

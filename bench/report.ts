@@ -1,0 +1,53 @@
+/** bench/run.ts's rows as a markdown table, and the issue's targets checked on them. */
+
+export interface Row {
+  workload: string; file: string; reader: string; remote: boolean;
+  /** Median wall time of `runs` successful runs, and their range. */
+  wallMs: number | null; runs: number; wallMinMs: number | null; wallMaxMs: number | null;
+  requests: number | null; bytesMoved: number | null; waves: number | null;
+  peakRssMB: number | null; peakArrayBuffersMB: number | null;
+  boundMs: number | null; ratio: number | null;
+  /** Wall time over the 'floor' run's (the bound's requests issued bare through the same emulator). */
+  vsFloor?: number | null;
+  bytesNeeded: number | null; checksumOk: boolean | null; error?: string;
+}
+
+export interface Target {
+  target: string;
+  measured: string;
+  met: boolean | null;
+}
+
+export function report(rows: Row[]): { table: string; targets: Target[]; targetTable: string } {
+  const find = (w: string, reader = 'coh5') => rows.find((r) => r.workload === w && r.reader === reader && r.wallMs !== null);
+  const targets: Target[] = [];
+  for (const w of ['e-a-paged', 'e-c-paged']) {
+    const r = find(w);
+    if (r) targets.push({ target: `paged file, open + small read (${w}) in 2 waves`, measured: `${r.waves} waves`, met: r.waves! <= 2 });
+  }
+  for (const w of ['a', 'c', 'e-a-latest', 'e-c-latest']) {
+    const r = find(w);
+    if (r) targets.push({ target: `ordinary file, small read (${w}) in at most 4 waves`, measured: `${r.waves} waves`, met: r.waves! <= 4 });
+  }
+  for (const r of rows.filter((x) => x.reader === 'coh5' && x.remote && x.ratio !== null)) {
+    targets.push({ target: `${r.workload}: wall time at most 1.25x the lower bound`, measured: `${r.ratio!.toFixed(2)}x (${r.wallMs!.toFixed(0)} / ${r.boundMs!.toFixed(0)} ms)`, met: r.ratio! <= 1.25 });
+  }
+  for (const w of ['a', 'e-a-paged', 'e-a-latest']) {
+    const r = find(w);
+    if (r) targets.push({ target: `${w}: bytes moved at most 1.5x touched chunks + metadata`, measured: `${(r.bytesMoved! / r.bytesNeeded!).toFixed(2)}x (${r.bytesMoved} / ${r.bytesNeeded} B)`, met: r.bytesMoved! <= 1.5 * r.bytesNeeded! });
+  }
+  {
+    const c = find('f'), h = find('f', 'h5wasm'), p = find('f', 'h5py');
+    if (c && h) targets.push({ target: 'f: faster than h5wasm on the same local file', measured: `${c.wallMs!.toFixed(0)} vs ${h.wallMs!.toFixed(0)} ms`, met: c.wallMs! < h.wallMs! });
+    if (c && p) targets.push({ target: 'f: within 1.5x of native HDF5 (h5py)', measured: `${(c.wallMs! / p.wallMs!).toFixed(2)}x (${c.wallMs!.toFixed(0)} vs ${p.wallMs!.toFixed(0)} ms)`, met: c.wallMs! <= 1.5 * p.wallMs! });
+  }
+  const targetTable = ['| target | measured | met |', '|---|---|---|', ...targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? 'yes' : 'NO'} |`)].join('\n');
+
+  const fmt = (x: number | null, d = 0) => (x === null ? '—' : x.toFixed(d));
+  const table = [
+    '| workload | file | reader | wall ms, median (min-max) | requests | MB moved | waves | peak RSS MB | peak ArrayBuffers MB | bound ms | wall/bound | wall/floor | checksum |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    ...rows.map((r) => `| ${r.workload} | ${r.file} | ${r.reader} | ${r.error ? `fails: ${r.error.replace(/\|/g, '/').slice(0, 80)}` : `${fmt(r.wallMs)}${r.runs > 1 ? ` (${fmt(r.wallMinMs)}-${fmt(r.wallMaxMs)})` : ''}`} | ${fmt(r.requests)} | ${r.bytesMoved === null ? '—' : (r.bytesMoved / 1e6).toFixed(3)} | ${fmt(r.waves)} | ${fmt(r.peakRssMB)} | ${fmt(r.peakArrayBuffersMB)} | ${fmt(r.boundMs)} | ${fmt(r.ratio, 2)} | ${fmt(r.vsFloor ?? null, 2)} | ${r.checksumOk === null ? '—' : r.checksumOk ? 'ok' : 'MISMATCH'} |`),
+  ].join('\n');
+  return { table, targets, targetTable };
+}

@@ -1,0 +1,146 @@
+/**
+ * The benchmark's network: a local range server (what S3 does for ranged GETs) behind a WAN
+ * emulator that adds a round-trip time before every response's first byte and caps bandwidth,
+ * shared by all concurrent responses (one pipe, like one client's link). Both count what
+ * passes, so every reader is measured by the same meter, not by its own statistics.
+ */
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { openSync, readSync, fstatSync, closeSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { basename } from 'node:path';
+
+export interface WanOptions {
+  /** Added before each response's first byte (request + response latency), ms. */
+  rttMs: number;
+  /** Link bandwidth in bits per second, shared across concurrent responses. */
+  bitsPerSecond: number;
+}
+
+export interface WanCounters {
+  requests: number;
+  bytes: number;
+}
+
+/** Serves files (by basename) with single-range GETs and HEAD; reads from disk per request. */
+async function startRangeServer(files: string[]): Promise<{ server: Server; port: number }> {
+  const byName = new Map(files.map((f) => [basename(f), f]));
+  const server = createServer((req, res) => {
+    const path = byName.get(decodeURIComponent((req.url ?? '/').slice(1)));
+    if (!path) return void res.writeHead(404).end();
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const etag = `"${basename(path)}-${size}"`;
+      if (req.method === 'HEAD') return void res.writeHead(200, { 'Content-Length': size, 'Accept-Ranges': 'bytes', ETag: etag }).end();
+      const m = /bytes=(\d*)-(\d*)/.exec(req.headers.range ?? '');
+      let start = 0;
+      let end = size - 1;
+      if (m) {
+        if (m[1] === '') start = Math.max(0, size - Number(m[2]));
+        else {
+          start = Number(m[1]);
+          if (m[2] !== '') end = Math.min(Number(m[2]), size - 1);
+        }
+        if (start >= size) return void res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
+      }
+      const body = Buffer.allocUnsafe(end - start + 1);
+      readSync(fd, body, 0, body.length, start);
+      const headers: Record<string, string | number> = { 'Content-Length': body.length, 'Accept-Ranges': 'bytes', ETag: etag };
+      if (m) headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
+      res.writeHead(m ? 206 : 200, headers).end(body);
+    } finally {
+      closeSync(fd);
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+const sleepUntil = (t: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, t - performance.now())));
+
+/** Bytes per slice: fine enough that concurrent responses interleave (~5 ms at 100 Mbit/s). */
+const SLICE = 64 * 1024;
+
+export class WanEmulator {
+  readonly counters: WanCounters = { requests: 0, bytes: 0 };
+  /** When the shared link is next free (performance.now() ms). */
+  private busyUntil = 0;
+
+  private constructor(
+    private readonly opts: WanOptions,
+    private readonly upstream: { server: Server; port: number },
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
+
+  static async start(files: string[], opts: WanOptions): Promise<WanEmulator> {
+    const upstream = await startRangeServer(files);
+    let self: WanEmulator | undefined;
+    const server = createServer((req, res) => void self!.handle(req, res));
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    self = new WanEmulator(opts, upstream, server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    return self;
+  }
+
+  reset(): void {
+    this.t0 = performance.now();
+    if (this.log) this.log.length = 0;
+    this.counters.requests = 0;
+    this.counters.bytes = 0;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    req.resume();
+    // A warm-up request: the client's HTTP stack loads before the clock starts; not counted.
+    if (req.url === '/__warm') return void res.writeHead(204).end();
+    this.counters.requests++;
+    const arrived = performance.now();
+    const up = await new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
+      const r = request({ host: '127.0.0.1', port: this.upstream.port, path: req.url, method: req.method, headers: { range: req.headers.range ?? '' } }, (u) => {
+        const parts: Buffer[] = [];
+        u.on('data', (c: Buffer) => parts.push(c));
+        u.on('end', () => resolve({ status: u.statusCode ?? 502, headers: u.headers, body: Buffer.concat(parts) }));
+        u.on('error', reject);
+      });
+      r.on('error', reject);
+      r.end();
+    }).catch(() => undefined);
+    if (!up) return void res.writeHead(502).end();
+    // Time to first byte: one round trip after the request arrived.
+    await sleepUntil(arrived + this.opts.rttMs);
+    const headers: Record<string, string | string[]> = {};
+    for (const k of ['content-length', 'content-range', 'accept-ranges', 'etag']) {
+      const v = up.headers[k];
+      if (v !== undefined) headers[k] = v;
+    }
+    res.writeHead(up.status, headers);
+    const bytesPerMs = this.opts.bitsPerSecond / 8 / 1000;
+    // Each slice's slot follows this response's previous slot (not the clock), so a timer that
+    // wakes late does not slow the emulated link down.
+    let prevEnd = performance.now();
+    for (let off = 0; off < up.body.length; off += SLICE) {
+      const slice = up.body.subarray(off, off + SLICE);
+      // Reserve the shared link for this slice; concurrent responses queue behind each other.
+      const start = Math.max(prevEnd, this.busyUntil);
+      prevEnd = this.busyUntil = start + slice.length / bytesPerMs;
+      await sleepUntil(prevEnd);
+      if (res.destroyed) return;
+      this.counters.bytes += slice.length;
+      if (!res.write(slice)) await new Promise<void>((r) => res.once('drain', () => r()));
+    }
+    res.end();
+    if (this.log) this.log.push({ range: req.headers.range ?? '', arrived: arrived - this.t0, done: performance.now() - this.t0, bytes: up.body.length });
+  }
+
+  /** Per-request log (for diagnosis), relative to the last reset(). */
+  log: Array<{ range: string; arrived: number; done: number; bytes: number }> | undefined = process.env.WAN_LOG ? [] : undefined;
+  private t0 = performance.now();
+
+  async close(): Promise<void> {
+    for (const s of [this.server, this.upstream.server]) {
+      s.closeAllConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    }
+  }
+}
