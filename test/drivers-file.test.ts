@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { H5Error } from '../src/errors.js';
 import { openFile } from '../src/drivers/file.js';
 import { sameBytes, testBytes } from './helpers/range-server.js';
+import { failure } from './helpers/failure.js';
 
 const SIZE = 3 * 1024 * 1024 + 17;
 const DATA = testBytes(SIZE, 5);
@@ -24,14 +25,6 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function failure(p: Promise<unknown>): Promise<H5Error> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(H5Error);
-  return e as H5Error;
-}
 
 describe('openFile', () => {
   it('reads exact bytes at the start, middle and end; size from fstat', async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { H5Error } from '../src/errors.js';
 import { HttpSource, openHttp, type HttpOptions } from '../src/drivers/http.js';
 import { RangeServer, testBytes, type Fault } from './helpers/range-server.js';
+import { failure } from './helpers/failure.js';
 
 const SIZE = 100_000;
 const DATA = testBytes(SIZE);
@@ -24,14 +25,6 @@ beforeEach(() => {
 const open = (opts: HttpOptions = {}, path = '/data.bin') => new HttpSource(server.urlOf(path), { retry: FAST, ...opts });
 const slice = (offset: number, length: number) => DATA.subarray(offset, offset + length);
 
-async function failure(p: Promise<unknown>): Promise<H5Error> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(H5Error);
-  return e as H5Error;
-}
 
 describe('HttpSource ranges', () => {
   it('reads exact bytes at the start, middle and end, one GET each, learning the size from Content-Range', async () => {

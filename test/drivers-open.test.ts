@@ -12,6 +12,7 @@ import { S3Source } from '../src/drivers/s3.js';
 import type { ByteSource } from '../src/source.js';
 import { RangeServer, testBytes } from './helpers/range-server.js';
 import { startTarget, type S3Target } from './helpers/s3.js';
+import { failure } from './helpers/failure.js';
 
 const DATA = testBytes(10_000, 3);
 let server: RangeServer;
@@ -36,14 +37,6 @@ afterAll(async () => {
 
 const keep = <T extends ByteSource>(s: T) => (opened.push(s), s);
 
-async function failure(p: Promise<unknown>): Promise<H5Error> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(H5Error);
-  return e as H5Error;
-}
 
 describe('openSource', () => {
   it('passes a ByteSource through and wraps bytes in memory', async () => {

@@ -5,20 +5,13 @@ import { openS3, S3Source, type S3Options } from '../src/drivers/s3.js';
 import { parseS3Url, publicS3Url, isS3Url } from '../src/drivers/url.js';
 import { RangeServer, testBytes, type Fault } from './helpers/range-server.js';
 import { startTarget, targetNames, type S3Target } from './helpers/s3.js';
+import { failure } from './helpers/failure.js';
 
 const SIZE = 100_000;
 const DATA = testBytes(SIZE, 42);
 const FAST = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
 const slice = (offset: number, length: number) => DATA.subarray(offset, offset + length);
 
-async function failure(p: Promise<unknown>): Promise<H5Error> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(H5Error);
-  return e as H5Error;
-}
 
 describe.each(targetNames())('S3Source against %s', (name) => {
   let t: S3Target;

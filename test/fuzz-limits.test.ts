@@ -7,18 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { open } from '../src/node.js';
 import { H5Error } from '../src/errors.js';
 import type { Dataset } from '../src/objects.js';
+import { failure } from './helpers/failure.js';
 
 const FX = join(import.meta.dirname, '..', 'fixtures');
 const REG = join(FX, 'regressions');
 
-async function failure(p: Promise<unknown>): Promise<H5Error> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(H5Error);
-  return e as H5Error;
-}
 
 describe('limits are checked before allocating', () => {
   it('a dataset of 2^40 float64 fails with Limit, allocating nothing', async () => {

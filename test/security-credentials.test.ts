@@ -12,6 +12,7 @@ import { H5Error } from '../src/errors.js';
 import { FaultProxy } from './helpers/fault-proxy.js';
 import { RangeServer } from './helpers/range-server.js';
 import { startTarget, type S3Target } from './helpers/s3.js';
+import { failure } from './helpers/failure.js';
 
 const FX = join(import.meta.dirname, '..', 'fixtures');
 const BYTES = readFileSync(join(FX, 'large_2d.h5'));
@@ -43,14 +44,6 @@ function expectNoSecrets(what: string, v: unknown): void {
   for (const s of SECRETS) expect(text.includes(s), `${what} contains ${s}`).toBe(false);
 }
 
-async function failure(p: Promise<unknown>): Promise<H5Error> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(H5Error);
-  return e as H5Error;
-}
 
 describe('HTTP: userinfo and signed query parameters', () => {
   let server: RangeServer;

@@ -10,18 +10,11 @@ import { open } from '../src/node.js';
 import { H5Error } from '../src/errors.js';
 import { resolveRelated } from '../src/file.js';
 import { RangeServer } from './helpers/range-server.js';
+import { failure } from './helpers/failure.js';
 
 const FX = join(import.meta.dirname, '..', 'fixtures');
 const REG = join(FX, 'regressions');
 
-async function failure(p: Promise<unknown>): Promise<H5Error> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(H5Error);
-  return e as H5Error;
-}
 
 describe('allowExternal on local files', () => {
   it('by default nothing outside the file is opened: external links, VDS sources, external raw data', async () => {
