@@ -23,7 +23,7 @@ import { DEFAULT_LIMITS, type Limits } from '../src/format/limits.js';
 import { decodeLayout } from '../src/format/messages/layout.js';
 import { findMessages, readObjectHeader } from '../src/format/object-header.js';
 import { MessageType, type ChunkRecord, type Layout } from '../src/format/types.js';
-import type { ByteSource, ReadOptions } from '../src/source.js';
+import { BatchWaveSource } from './helpers/wave-source.js';
 
 const DIR = join(__dirname, '..', 'fixtures', 'chunk-index');
 const FILES = ['chunk_index_latest.h5', 'chunk_index_btree_k2.h5', 'chunk_index_ea_paged.h5'];
@@ -61,43 +61,10 @@ function load(file: string) {
   return hit;
 }
 
-/**
- * Records every read and the wave it belongs to: reads issued before any earlier read finished
- * share a wave, so the count of distinct waves is the number of sequential round trips.
- */
-class WaveSource implements ByteSource {
-  readonly key = 'waves';
-  reads: { offset: number; length: number; wave: number }[] = [];
-  private finished = 0;
-  constructor(private readonly inner: ByteSource) {}
-  get size() {
-    return this.inner.size;
-  }
-  async read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array> {
-    this.reads.push({ offset, length, wave: this.finished });
-    try {
-      return await this.inner.read(offset, length, options);
-    } finally {
-      this.finished++;
-    }
-  }
-  get waves(): number {
-    return new Set(this.reads.map((r) => r.wave)).size;
-  }
-  /** Reads per wave, in order. */
-  get shape(): number[] {
-    const m = new Map<number, number>();
-    for (const r of this.reads) m.set(r.wave, (m.get(r.wave) ?? 0) + 1);
-    return [...m.keys()].sort((a, b) => a - b).map((k) => m.get(k)!);
-  }
-  get bytes(): number {
-    return this.reads.reduce((a, r) => a + r.length, 0);
-  }
-}
 
-function context(file: string, opts: { bytes?: Uint8Array; limits?: Partial<Limits> } = {}): { ctx: FormatContext; src: WaveSource } {
+function context(file: string, opts: { bytes?: Uint8Array; limits?: Partial<Limits> } = {}): { ctx: FormatContext; src: BatchWaveSource } {
   const { m, bytes } = load(file);
-  const src = new WaveSource(new MemorySource(opts.bytes ?? bytes));
+  const src = new BatchWaveSource(new MemorySource(opts.bytes ?? bytes));
   const ctx: FormatContext = {
     source: src,
     baseAddress: m.userblock_size,
@@ -110,7 +77,7 @@ function context(file: string, opts: { bytes?: Uint8Array; limits?: Partial<Limi
 }
 
 /** The dataset's query, built from its real layout message; resets the read log afterwards. */
-async function query(file: string, name: string, ctx: FormatContext, src?: WaveSource): Promise<ChunkIndexQuery> {
+async function query(file: string, name: string, ctx: FormatContext, src?: BatchWaveSource): Promise<ChunkIndexQuery> {
   const d = load(file).m.datasets[name]!;
   const oh = await readObjectHeader(ctx, d.object_header);
   const msg = findMessages(oh, MessageType.LAYOUT)[0]!;

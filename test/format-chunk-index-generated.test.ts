@@ -16,7 +16,6 @@ import { DEFAULT_LIMITS } from '../src/format/limits.js';
 import { decodeLayout } from '../src/format/messages/layout.js';
 import { findMessages, readObjectHeader } from '../src/format/object-header.js';
 import { MessageType, type Layout } from '../src/format/types.js';
-import type { ByteSource, ReadOptions } from '../src/source.js';
 
 const GENERATOR = String.raw`
 import json, sys
@@ -43,6 +42,7 @@ with h5py.File(out + '/deep.h5', 'r') as f:
                         'filtered': d.compression is not None, 'picks': picks}
 json.dump(oracle, open(out + '/deep.json', 'w'))
 `;
+import { BatchWaveSource } from './helpers/wave-source.js';
 
 interface Oracle {
   address: number;
@@ -68,32 +68,9 @@ beforeAll(() => {
 });
 
 
-/** Reads issued before any earlier read finished share a wave (one round trip). */
-class WaveSource implements ByteSource {
-  readonly key = 'waves';
-  reads: { offset: number; length: number; wave: number }[] = [];
-  private finished = 0;
-  constructor(private readonly inner: ByteSource) {}
-  get size() {
-    return this.inner.size;
-  }
-  async read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array> {
-    this.reads.push({ offset, length, wave: this.finished });
-    try {
-      return await this.inner.read(offset, length, options);
-    } finally {
-      this.finished++;
-    }
-  }
-  get shape(): number[] {
-    const m = new Map<number, number>();
-    for (const r of this.reads) m.set(r.wave, (m.get(r.wave) ?? 0) + 1);
-    return [...m.keys()].sort((a, b) => a - b).map((k) => m.get(k)!);
-  }
-}
 
-async function open(name: string): Promise<{ ctx: FormatContext; src: WaveSource; q: ChunkIndexQuery; depth: number }> {
-  const src = new WaveSource(new MemorySource(bytes));
+async function open(name: string): Promise<{ ctx: FormatContext; src: BatchWaveSource; q: ChunkIndexQuery; depth: number }> {
+  const src = new BatchWaveSource(new MemorySource(bytes));
   const ctx: FormatContext = { source: src, baseAddress: 0, sizeOfOffsets: 8, sizeOfLengths: 8, limits: DEFAULT_LIMITS, parsed: new Map() };
   const o = oracle[name]!;
   const oh = await readObjectHeader(ctx, o.address);

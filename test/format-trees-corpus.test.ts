@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MemorySource } from '../src/drivers/memory.js';
-import type { ByteSource, ReadOptions } from '../src/source.js';
+import type { ByteSource } from '../src/source.js';
 import type { FormatContext } from '../src/format/context.js';
 import { DEFAULT_LIMITS } from '../src/format/limits.js';
 import { lookup3 } from '../src/format/checksum.js';
@@ -17,37 +17,10 @@ import { localHeapString, readLocalHeap } from '../src/format/local-heap.js';
 import { lookupHeapObjectByName, parseHeapId, readFractalHeapHeader, readHeapObjects } from '../src/format/fractal-heap.js';
 import { readGlobalHeapId, readGlobalHeapObjects } from '../src/format/global-heap.js';
 import { cursor } from '../src/format/cursor.js';
+import { LevelWaveSource } from './helpers/wave-source.js';
 
 const CORPUS = new URL('../../shared/corpus/', import.meta.url);
 
-/** A ByteSource that numbers each read by its wave: 1 + the highest wave finished before it started. */
-class RecordingSource implements ByteSource {
-  readonly key: string;
-  reads: { offset: number; length: number; wave: number }[] = [];
-  private finished = 0;
-  constructor(private readonly inner: ByteSource) {
-    this.key = inner.key;
-  }
-  get size() {
-    return this.inner.size;
-  }
-  async read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array> {
-    const wave = this.finished + 1;
-    this.reads.push({ offset, length, wave });
-    const out = await this.inner.read(offset, length, options);
-    // Finish on a later macrotask, so every read issued in the same tick counts as the same wave.
-    await new Promise((r) => setImmediate(r));
-    this.finished = Math.max(this.finished, wave);
-    return out;
-  }
-  get waves(): number {
-    return Math.max(0, ...this.reads.map((r) => r.wave));
-  }
-  reset() {
-    this.reads = [];
-    this.finished = 0;
-  }
-}
 
 interface Corpus {
   bytes: Uint8Array;
@@ -164,7 +137,7 @@ describe('v1 B-tree of chunks (type 1)', () => {
       expect(layout[0]).toBe(3);
       const rank = layout[2]!;
       const root = le(layout, 3, c.O);
-      const rec = new RecordingSource(new MemorySource(c.bytes));
+      const rec = new LevelWaveSource(new MemorySource(c.bytes));
       const ctx = context(c, rec);
       const records = await readChunkBTreeV1(ctx, root, rank);
       expect(records.length).toBe(o.chunks_allocated);
@@ -190,7 +163,7 @@ describe('v1 B-tree of chunks (type 1)', () => {
     const layout = message(c, path, 0x08);
     const rank = layout[2]!;
     const root = le(layout, 3, c.O);
-    const rec = new RecordingSource(new MemorySource(c.bytes));
+    const rec = new LevelWaveSource(new MemorySource(c.bytes));
     const ctx = context(c, rec);
     // Chunk rows 10..11 (element offsets [100..119, *]); keys bound children in row-major order.
     const lexLess = (a: number[], b: number[]) => {
@@ -223,7 +196,7 @@ describe('v2 B-tree (types 10 and 11)', () => {
       expect(layout[p]).toBe(5); // chunk index type: v2 B-tree
       p += 1 + 4 + 1 + 1; // index type, node size, split %, merge %
       const address = le(layout, p, c.O);
-      const rec = new RecordingSource(new MemorySource(c.bytes));
+      const rec = new LevelWaveSource(new MemorySource(c.bytes));
       const ctx = context(c, rec);
       const header = await readBTreeV2Header(ctx, address);
       expect(header.type).toBe(o.filters.length > 0 ? 11 : 10);
@@ -258,7 +231,7 @@ describe('v2 B-tree (types 10 and 11)', () => {
     const o = c.oracle.objects[path];
     const layout = message(c, path, 0x08);
     const p = 5 + layout[3]! * layout[4]! + 7;
-    const rec = new RecordingSource(new MemorySource(c.bytes));
+    const rec = new LevelWaveSource(new MemorySource(c.bytes));
     const ctx = context(c, rec);
     const header = await readBTreeV2Header(ctx, le(layout, p, c.O));
     rec.reset();
@@ -309,7 +282,7 @@ describe('old-style groups: v1 B-tree (type 0), symbol table nodes, local heap',
     const { btree, heap } = stab('/big');
     const top = await readBTreeV1Node(context(c), btree, 0);
     expect(top.level).toBe(1);
-    const rec = new RecordingSource(new MemorySource(c.bytes));
+    const rec = new LevelWaveSource(new MemorySource(c.bytes));
     const links = await readGroupSymbolTable(context(c, rec), btree, heap);
     expect(links.length).toBe(600);
     expect(rec.waves).toBe(3);
@@ -322,7 +295,7 @@ describe('old-style groups: v1 B-tree (type 0), symbol table nodes, local heap',
     const { btree, heap } = stab('/big');
     const members = c.oracle.objects['/big'].members as string[];
     for (const name of [members[0]!, members[299]!, members.at(-1)!]) {
-      const rec = new RecordingSource(new MemorySource(c.bytes));
+      const rec = new LevelWaveSource(new MemorySource(c.bytes));
       const entry = await lookupSymbolTable(context(c, rec), btree, heap, name);
       expect(entry?.objectHeaderAddress).toBe(c.oracle.objects['/big/' + name].object_header.address);
       // Wave 1: B-tree root + heap header; 2: the heap's data segment (the library moved it
@@ -352,7 +325,7 @@ describe('non-default B-tree K (superblock v1 fixture: group K 4, leaf K 2, chun
     const [btree, heap] = [le(b, 0, 8), le(b, 8, 8)];
     const expected = c.oracle.objects['/members'].members;
     expect((await readGroupSymbolTable(context(c), btree, heap)).map((l) => l.name)).toEqual(expected);
-    const rec = new RecordingSource(new MemorySource(c.bytes));
+    const rec = new LevelWaveSource(new MemorySource(c.bytes));
     expect((await readGroupSymbolTable(withK(rec), btree, heap)).map((l) => l.name)).toEqual(expected);
     const top = await readBTreeV1Node(context(c), btree, 0);
     expect(top.level).toBeGreaterThanOrEqual(1);
@@ -375,7 +348,7 @@ describe('non-default B-tree K (superblock v1 fixture: group K 4, leaf K 2, chun
   it('a K hint smaller than the file\'s K costs a second read per node, not a wrong answer', async () => {
     const big = load('generated/gen_group_symtab_many.h5');
     const b = message(big, '/big', 0x11);
-    const rec = new RecordingSource(new MemorySource(big.bytes));
+    const rec = new LevelWaveSource(new MemorySource(big.bytes));
     const ctx = { ...context(big, rec), groupInternalK: 1, groupLeafK: 1 };
     const links = await readGroupSymbolTable(ctx, le(b, 0, 8), le(b, 8, 8));
     expect(links.map((l) => l.name)).toEqual(big.oracle.objects['/big'].members);
@@ -444,7 +417,7 @@ describe('dense links and attributes: fractal heap + v2 B-tree (types 5, 6, 8, 9
     const info = denseInfo(c, '/', 0x02);
     const members = c.oracle.objects['/'].members as string[];
     for (const name of [members[0]!, members[777]!, members.at(-1)!, 'no such link']) {
-      const rec = new RecordingSource(new MemorySource(c.bytes));
+      const rec = new LevelWaveSource(new MemorySource(c.bytes));
       const ctx = context(c, rec);
       const heap = await readFractalHeapHeader(ctx, info.heap);
       const index = await readBTreeV2Header(ctx, info.nameIndex);
@@ -486,7 +459,7 @@ describe('dense links and attributes: fractal heap + v2 B-tree (types 5, 6, 8, 9
   it('fetches the root indirect block in one wave and all direct blocks in the next', async () => {
     const c = load('generated/gen_attr_dense_latest.h5');
     const info = denseInfo(c, '/many_attrs', 0x15);
-    const rec = new RecordingSource(new MemorySource(c.bytes));
+    const rec = new LevelWaveSource(new MemorySource(c.bytes));
     const ctx = context(c, rec);
     const heap = await readFractalHeapHeader(ctx, info.heap);
     expect(heap.currentRootRows).toBeGreaterThan(0);
@@ -564,7 +537,7 @@ describe('global heap', () => {
     const ids = vlenIds('/vlen_large', 12000);
     const collections = new Set(ids.map((i) => i.collectionAddress));
     expect(collections.size).toBeGreaterThan(1);
-    const rec = new RecordingSource(new MemorySource(c.bytes));
+    const rec = new LevelWaveSource(new MemorySource(c.bytes));
     const strings = (await readGlobalHeapObjects(context(c, rec), ids)).map((b) => text.decode(b));
     expect(strings.slice(0, 10)).toEqual(o.summary.first);
     expect(strings.slice(-10)).toEqual(o.summary.last);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { inflate } from 'pako';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MemorySource } from '../src/drivers/memory.js';
-import type { ByteSource, ReadOptions } from '../src/source.js';
+import type { ByteSource } from '../src/source.js';
 import type { FormatContext } from '../src/format/context.js';
 import { DEFAULT_LIMITS } from '../src/format/limits.js';
 import { readBTreeV2Header, readBTreeV2Records } from '../src/format/btree-v2.js';
@@ -53,6 +53,7 @@ with h5py.File(out + '/heaps.h5', 'r') as f:
         }
 json.dump(oracle, open(out + '/heaps.json', 'w'))
 `;
+import { LevelWaveSource } from './helpers/wave-source.js';
 
 let dir = '';
 let bytes: Uint8Array;
@@ -70,26 +71,6 @@ beforeAll(() => {
 });
 
 
-class RecordingSource implements ByteSource {
-  readonly key = 'recording';
-  reads: { offset: number; length: number; wave: number }[] = [];
-  private finished = 0;
-  constructor(private readonly inner: ByteSource) {}
-  get size() {
-    return this.inner.size;
-  }
-  async read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array> {
-    const wave = this.finished + 1;
-    this.reads.push({ offset, length, wave });
-    const out = await this.inner.read(offset, length, options);
-    await new Promise((r) => setImmediate(r));
-    this.finished = Math.max(this.finished, wave);
-    return out;
-  }
-  get waves() {
-    return Math.max(0, ...this.reads.map((r) => r.wave));
-  }
-}
 
 const context = (source?: ByteSource): FormatContext => ({
   source: source ?? new MemorySource(bytes),
@@ -166,7 +147,7 @@ function asMap(objects: Uint8Array[]): Record<string, string> {
 
 describe('fractal heaps the corpus lacks, written by libhdf5', () => {
   it('child indirect blocks: 9000 links, one wave per level of indirect blocks, then all direct blocks', async () => {
-    const rec = new RecordingSource(new MemorySource(bytes));
+    const rec = new LevelWaveSource(new MemorySource(bytes));
     const { ctx, heap, ids } = await links('deep');
     expect(heap.currentRootRows).toBeGreaterThan(heap.maxDirectRows);
     const objects = await readHeapObjects({ ...ctx, source: rec, parsed: new Map() }, heap, ids);

@@ -10,7 +10,6 @@ import { MemorySource } from '../src/drivers/memory.js';
 import type { FormatContext } from '../src/format/context.js';
 import { DEFAULT_LIMITS } from '../src/format/limits.js';
 import type { AttributeMessage, Datatype } from '../src/format/types.js';
-import type { ByteSource, ReadOptions } from '../src/source.js';
 import { compoundRecords, type Column, type RegionReference } from '../src/values/column.js';
 import { decodeValues } from '../src/values/decode.js';
 import { selectedCoordinates, selectionInfo, selectionShape } from '../src/values/selection-info.js';
@@ -23,42 +22,23 @@ import {
   toOracleValue,
   type RefResolver,
 } from './helpers/oracle.js';
+import { LevelWaveSource } from './helpers/wave-source.js';
 
 const CORPUS = new URL('../../shared/corpus/', import.meta.url);
 
-/** Counts reads and numbers each by its wave (reads issued in the same tick share a wave). */
-class WaveSource implements ByteSource {
-  readonly key: string;
-  reads: { offset: number; length: number; wave: number }[] = [];
-  private finished = 0;
-  constructor(private readonly inner: ByteSource) {
-    this.key = inner.key;
-  }
-  get size() {
-    return this.inner.size;
-  }
-  async read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array> {
-    const wave = this.finished + 1;
-    this.reads.push({ offset, length, wave });
-    const out = await this.inner.read(offset, length, options);
-    await new Promise((r) => setImmediate(r));
-    this.finished = Math.max(this.finished, wave);
-    return out;
-  }
-}
 
 interface Loaded {
   file: string;
   bytes: Uint8Array;
   oracle: any;
-  source: WaveSource;
+  source: LevelWaveSource;
   ctx: FormatContext;
 }
 
 function load(file: string): Loaded {
   const bytes = new Uint8Array(readFileSync(new URL(file, CORPUS)));
   const oracle = JSON.parse(readFileSync(new URL(`${file}.json`, CORPUS), 'utf8'));
-  const source = new WaveSource(new MemorySource(bytes, file));
+  const source = new LevelWaveSource(new MemorySource(bytes, file));
   const ctx: FormatContext = {
     source,
     baseAddress: oracle.signature_offset ?? 0,
