@@ -1,7 +1,8 @@
 /** `coh5 cat`: a dataset (or a slice of it) as JSON, CSV or .npy on stdout. */
 import { H5Error, type DimSelector } from '../node.js';
 import { need, parse, REMOTE_HELP, UsageError } from './args.js';
-import { csvText, jsonText, nest, npyBytes, plainValues } from './format.js';
+import { csvText, jsonText, npyBytes, plainValues } from './format.js';
+import { nest } from '../values/column.js';
 import { openUrl } from './open.js';
 import { startProgress } from './progress.js';
 

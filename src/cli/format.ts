@@ -25,17 +25,6 @@ export function jsonText(v: unknown): string {
   return `{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${JSON.stringify(k)}:${jsonText(x)}`).join(',')}}`;
 }
 
-/** Nests a flat row-major list into the shape. */
-export function nest(flat: unknown[], shape: number[]): unknown {
-  if (shape.length === 0) return flat[0];
-  const build = (d: number, at: number): unknown[] => {
-    const stride = shape.slice(d + 1).reduce((a, b) => a * b, 1);
-    const out: unknown[] = [];
-    for (let k = 0; k < shape[d]!; k++) out.push(d + 1 < shape.length ? build(d + 1, at + k * stride) : flat[at + k]);
-    return out;
-  };
-  return build(0, 0);
-}
 
 function csvCell(v: unknown): string {
   const s = typeof v === 'string' ? v : jsonText(v);

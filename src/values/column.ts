@@ -163,17 +163,9 @@ function setField(obj: Record<string, unknown>, key: string, value: unknown): vo
  */
 export function elementValue(col: Column, dt: Datatype, i: number): unknown {
   if (dt.class === 'array') {
-    const dims = arrayDims(dt);
     const base = columnDatatype(dt);
-    const build = (d: number, at: number): unknown[] => {
-      const stride = dims.slice(d + 1).reduce((a, b) => a * b, 1);
-      const out: unknown[] = [];
-      for (let k = 0; k < dims[d]!; k++) {
-        out.push(d + 1 < dims.length ? build(d + 1, at + k * stride) : elementValue(col, base, at + k));
-      }
-      return out;
-    };
-    return build(0, i * elementsPerItem(dt));
+    const per = elementsPerItem(dt);
+    return nest(Array.from({ length: per }, (_, k) => elementValue(col, base, i * per + k)), arrayDims(dt));
   }
   if (isTyped(col)) return col[i];
   if (Array.isArray(col)) return col[i];
@@ -188,6 +180,18 @@ export function elementValue(col: Column, dt: Datatype, i: number): unknown {
     case 'reference':
       return col.refKind === 'object' ? col.addresses[i] : col.regions[i];
   }
+}
+
+/** Nests a flat row-major list into `shape` ([] gives the single element). */
+export function nest(flat: unknown[], shape: number[]): unknown {
+  if (shape.length === 0) return flat[0];
+  const build = (d: number, at: number): unknown[] => {
+    const stride = shape.slice(d + 1).reduce((a, b) => a * b, 1);
+    const out: unknown[] = [];
+    for (let k = 0; k < shape[d]!; k++) out.push(d + 1 < shape.length ? build(d + 1, at + k * stride) : flat[at + k]);
+    return out;
+  };
+  return build(0, 0);
 }
 
 /** A compound column as an array of records (member order as in the datatype). */

@@ -19,6 +19,7 @@ import {
   columnDatatype,
   columnLength,
   elementsPerItem,
+  nest,
   undecodableBytes,
   type Column,
   type RegionReference,
@@ -148,16 +149,6 @@ export function selectionOracle(r: RegionReference, extent: number[]): Record<st
   return out;
 }
 
-function nest(flat: unknown[], shape: number[]): unknown {
-  if (shape.length === 0) return flat[0];
-  const build = (d: number, at: number): unknown[] => {
-    const stride = shape.slice(d + 1).reduce((a, b) => a * b, 1);
-    const out: unknown[] = [];
-    for (let k = 0; k < shape[d]!; k++) out.push(d + 1 < shape.length ? build(d + 1, at + k * stride) : flat[at + k]);
-    return out;
-  };
-  return build(0, 0);
-}
 
 /** A decoded column of `dtype` values in the oracle's encoding, nested by `shape` ([] = scalar). */
 export function toOracleValue(column: Column, dtype: Datatype, shape: number[], opts: ToOracleOptions = {}): unknown {
