@@ -20,18 +20,15 @@ const utf8 = new TextEncoder();
 /** How a group stores its links. */
 export type LinkStorage = 'symbol_table' | 'compact' | 'dense';
 
-export function linkStorage(oh: ObjectHeader): LinkStorage {
+export function linkStorage(ctx: FormatContext, oh: ObjectHeader): LinkStorage {
   if (findMessages(oh, MessageType.SYMBOL_TABLE).length) return 'symbol_table';
-  const info = linkInfoOf(oh, null);
+  const info = linkInfoOf(oh, ctx);
   return info && info.fractalHeapAddress !== null ? 'dense' : 'compact';
 }
 
-function linkInfoOf(oh: ObjectHeader, ctx: FormatContext | null): LinkInfo | null {
+function linkInfoOf(oh: ObjectHeader, ctx: FormatContext): LinkInfo | null {
   const m = findMessages(oh, MessageType.LINK_INFO)[0];
-  if (!m) return null;
-  // decodeLinkInfo only needs sizes from ctx; linkStorage() above calls it without one.
-  const sizes = ctx ?? ({ baseAddress: 0, sizeOfOffsets: 8, sizeOfLengths: 8 } as FormatContext);
-  return decodeLinkInfo(m.body, sizes, m.address);
+  return m ? decodeLinkInfo(m.body, ctx, m.address) : null;
 }
 
 function symbolEntryLink(ctx: FormatContext, name: string, e: SymbolTableEntry, heap: Awaited<ReturnType<typeof readLocalHeap>> | null): Link {

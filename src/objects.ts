@@ -97,7 +97,7 @@ export class Group extends H5Object {
 
   /** How this group stores its links: 'symbol_table', 'compact' or 'dense'. */
   async linkStorage(options?: CallOptions): Promise<LinkStorage> {
-    return linkStorage(await this.header(options));
+    return linkStorage(this.context(options), await this.header(options));
   }
 
   /** The links of this group, unfollowed, in h5py's order (creation order where tracked, else by name). */

@@ -105,6 +105,23 @@ describe('group orders and storage', () => {
   });
 });
 
+describe('link storage', () => {
+  it('reports symbol_table, compact or dense as h5debug does, for 8- and 4-byte offsets', async () => {
+    let checked = 0;
+    for (const name of ['groups_latest.h5', 'groups_earliest.h5', 'offsets4_latest.h5', 'offsets4_earliest.h5']) {
+      const f = await open(fx(name));
+      for (const [path, e] of Object.entries<any>(oracle(name).objects)) {
+        const want = e.kind === 'group' ? e.object_header?.link_storage : undefined;
+        if (!want) continue;
+        expect(await ((await f.get(path)) as Group).linkStorage(), `${name}:${path}`).toBe(want);
+        checked++;
+      }
+      await f.close();
+    }
+    expect(checked).toBeGreaterThan(5);
+  });
+});
+
 describe('dataset reads', () => {
   let f: H5File;
   let full: Float64Array;
