@@ -3,12 +3,13 @@
  * coalesced range GETs that bypass the metadata cache, decode each chunk as it arrives, copy the
  * selected elements into one buffer of raw element bytes, and decode values once at the end.
  */
+import { coalesceRanges } from './cache/coalesce.js';
 import { DEFAULT_DIRECT_MAX_GAP, DEFAULT_DIRECT_MAX_REQUEST_BYTES } from './defaults.js';
 import { H5Error, throwIfAborted } from './errors.js';
 import { lookupChunks } from './format/chunk-index.js';
 import type { ChunkRecord, Datatype, Layout } from './format/types.js';
 import { decodeChunk } from './filters/registry.js';
-import { contiguousRuns, copyChunkHyperslab, copyChunkPoints, chunksTouched, mergeRuns, pointsByChunk, type Run } from './read-plan.js';
+import { contiguousRuns, copyChunkHyperslab, copyChunkPoints, chunksTouched, pointsByChunk, type Run } from './read-plan.js';
 import { normalizeSelection, product, selectionCount, selectionShape, type Selection, type SelectionInput } from './selection.js';
 import { decodeValues, enumMapping } from './values/decode.js';
 import type { Column } from './values/column.js';
@@ -113,24 +114,19 @@ async function readContiguous(
   if (layout.size < total) {
     throw new H5Error('Corrupt', `contiguous storage of ${layout.size} bytes is smaller than the dataspace's ${total}`, { path: ds.path });
   }
-  const cache = ds.file.cache;
-  const { ranges, rangeOf } = mergeRuns(runs, DEFAULT_DIRECT_MAX_GAP, DEFAULT_DIRECT_MAX_REQUEST_BYTES);
+  const groups = coalesceRanges(runs, { maxGap: DEFAULT_DIRECT_MAX_GAP, maxRequestBytes: DEFAULT_DIRECT_MAX_REQUEST_BYTES });
   const base = ds.file.ctx.baseAddress + layout.address;
-  const abs = ranges.map((r) => ({ offset: base + r.offset, length: r.length }));
-  const parts = cache.readDirectRanges(abs, { signal });
-  const byRange = new Map<number, Run[]>();
-  runs.forEach((r, i) => {
-    const k = rangeOf[i]!;
-    let l = byRange.get(k);
-    if (!l) byRange.set(k, (l = []));
-    l.push(r);
-  });
+  const abs = groups.map((g) => ({ offset: base + g.offset, length: g.length }));
+  const parts = ds.file.cache.readDirectRanges(abs, { signal });
   await Promise.all(
     parts.map(async (p, k) => {
       const bytes = await p;
-      const range = ranges[k]!;
+      const range = groups[k]!;
       if (bytes.length < range.length) throw new H5Error('Corrupt', 'contiguous data runs past the end of the file', { path: ds.path, offset: abs[k]!.offset });
-      for (const r of byRange.get(k) ?? []) out.set(bytes.subarray(r.offset - range.offset, r.offset - range.offset + r.length), r.outOffset);
+      for (const i of range.members) {
+        const r = runs[i]!;
+        out.set(bytes.subarray(r.offset - range.offset, r.offset - range.offset + r.length), r.outOffset);
+      }
     }),
   );
 }

@@ -4,7 +4,6 @@
  * Everything works on raw element bytes; values are decoded once, after assembly.
  */
 import type { Selection } from './selection.js';
-import type { ByteRange } from './source.js';
 
 /** Per dimension: the (output index, index inside the chunk) pairs a chunk contributes. */
 interface DimHits {
@@ -204,27 +203,4 @@ export function contiguousRuns(sel: Selection, dims: number[], elementSize: numb
     if (d < 0) break;
   }
   return runs;
-}
-
-/**
- * Merges runs (sorted by offset) whose gaps are at most `maxGap` bytes into fetch ranges,
- * each at most `maxBytes` long; returns the ranges and, for each run, its range index.
- */
-export function mergeRuns(runs: Run[], maxGap: number, maxBytes: number): { ranges: ByteRange[]; rangeOf: number[] } {
-  const order = runs.map((_, i) => i).sort((a, b) => runs[a]!.offset - runs[b]!.offset);
-  const ranges: ByteRange[] = [];
-  const rangeOf = new Array<number>(runs.length);
-  let cur: ByteRange | null = null;
-  for (const i of order) {
-    const r = runs[i]!;
-    const end = r.offset + r.length;
-    if (cur && r.offset - (cur.offset + cur.length) <= maxGap && Math.max(end, cur.offset + cur.length) - cur.offset <= maxBytes) {
-      cur.length = Math.max(end, cur.offset + cur.length) - cur.offset;
-    } else {
-      cur = { offset: r.offset, length: r.length };
-      ranges.push(cur);
-    }
-    rangeOf[i] = ranges.length - 1;
-  }
-  return { ranges, rangeOf };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { normalizeSelection, selectionCount, selectionShape, type SelectionInput } from '../src/selection.js';
-import { chunksTouched, contiguousRuns, copyChunkHyperslab, copyChunkPoints, mergeRuns, pointsByChunk } from '../src/read-plan.js';
+import { chunksTouched, contiguousRuns, copyChunkHyperslab, copyChunkPoints, pointsByChunk } from '../src/read-plan.js';
+import { coalesceRanges } from '../src/cache/coalesce.js';
 
 /** The dataset as 4-byte elements whose value is their linear index: easy to check. */
 function linearData(dims: number[]): Uint32Array {
@@ -64,13 +65,16 @@ function readContiguous(dims: number[], input: SelectionInput): number[] {
   const sel = normalizeSelection(input, dims);
   const out = new Uint8Array(selectionCount(sel) * 4);
   const runs = contiguousRuns(sel, dims, 4);
-  const { ranges, rangeOf } = mergeRuns(runs, 8, 1 << 20);
-  runs.forEach((r, i) => {
-    const range = ranges[rangeOf[i]!]!;
-    expect(r.offset).toBeGreaterThanOrEqual(range.offset);
-    expect(r.offset + r.length).toBeLessThanOrEqual(range.offset + range.length);
-    out.set(data.subarray(r.offset, r.offset + r.length), r.outOffset);
-  });
+  const groups = coalesceRanges(runs, { maxGap: 8, maxRequestBytes: 1 << 20 });
+  expect(groups.flatMap((g) => g.members).sort((a, b) => a - b)).toEqual(runs.map((_, i) => i));
+  for (const range of groups) {
+    for (const i of range.members) {
+      const r = runs[i]!;
+      expect(r.offset).toBeGreaterThanOrEqual(range.offset);
+      expect(r.offset + r.length).toBeLessThanOrEqual(range.offset + range.length);
+      out.set(data.subarray(r.offset, r.offset + r.length), r.outOffset);
+    }
+  }
   return [...new Uint32Array(out.buffer)];
 }
 
