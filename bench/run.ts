@@ -86,6 +86,7 @@ function runWorker(job: Job): Promise<WorkerResult> {
     child.stdout.on('data', (c) => (out += c));
     child.stderr.on('data', (c) => (err += c));
     child.on('close', () => {
+      if (process.env.BENCH_TRACE && err) console.log(err.trimEnd().replace(/^/gm, '    '));
       const line = out.trim().split('\n').pop() ?? '';
       try { resolve(JSON.parse(line) as WorkerResult); } catch { resolve({ ok: false, wallMs: NaN, error: (err || out).slice(-300) }); }
     });

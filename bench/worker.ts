@@ -138,14 +138,33 @@ async function runFloor(): Promise<{ arrays: ArrayLike<number>[] }> {
   return { arrays: [] };
 }
 
+/**
+ * BENCH_TRACE=1 prints each GET's timeline to stderr (ms from the clock's start: sent, headers in,
+ * body done) so the gaps between waves, the reader's own CPU time, can be read off.
+ */
+const trace: string[] = [];
+let t0 = 0;
+if (process.env.BENCH_TRACE) {
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const sent = performance.now() - t0;
+    const r = await realFetch(input, init);
+    const headers = performance.now() - t0;
+    const body = new Uint8Array(await r.arrayBuffer());
+    trace.push(`${new Headers(init?.headers).get('range')?.padEnd(28) ?? ''} sent ${sent.toFixed(1)} headers ${headers.toFixed(1)} body ${(performance.now() - t0).toFixed(1)}`);
+    return new Response(body, { status: r.status, headers: r.headers });
+  }) as typeof fetch;
+}
+
 const timer = setInterval(sample, 25);
 sample();
-const t0 = performance.now();
+t0 = performance.now();
 try {
   const out = job.reader === 'coh5' ? await runCoh5() : job.reader === 'h5wasm' ? await runH5wasm() : job.reader === 'floor' ? await runFloor() : await runJsfive();
   const wallMs = performance.now() - t0;
   sample();
   clearInterval(timer);
+  if (trace.length) console.error(`${trace.join('\n')}\nend ${wallMs.toFixed(1)}`);
   const values = out.arrays.reduce((n, a) => n + a.length, 0);
   console.log(JSON.stringify({
     ok: true, wallMs, values, checksum: checksum(out.arrays),

@@ -8,8 +8,8 @@ import { DEFAULT_DIRECT_MAX_GAP, DEFAULT_DIRECT_MAX_REQUEST_BYTES } from './defa
 import { H5Error, throwIfAborted } from './errors.js';
 import { lookupChunks } from './format/chunk-index.js';
 import type { ChunkRecord, Datatype, Layout } from './format/types.js';
-import { decodeChunk } from './filters/registry.js';
-import { contiguousRuns, copyChunkHyperslab, copyChunkPoints, chunksTouched, pointsByChunk, type Run } from './read-plan.js';
+import { decodeChunk, preloadFilters, type FilterSpec } from './filters/registry.js';
+import { contiguousRuns, copyChunkHyperslab, copyChunkPoints, chunksTouched, pointsByChunk, type ChunkBytes, type Run } from './read-plan.js';
 import { normalizeSelection, product, selectionCount, selectionShape, type Selection, type SelectionInput } from './selection.js';
 import { decodeValues, enumMapping } from './values/decode.js';
 import type { Column } from './values/column.js';
@@ -174,6 +174,7 @@ async function readChunked(ds: Dataset, sel: Selection, dims: number[], layout: 
   const touched = chunksTouched(sel, chunkDims);
   if (!touched.length) return;
   const ctx = ds.context({ signal });
+  preloadFilters(filters);
   const maxDims = dataspace.kind === 'simple' ? dataspace.maxDims : [];
   const records = await lookupChunks(ctx, { layout, dims, maxDims, filtered: filters.length > 0 }, touched);
   const byKey = new Map<string, ChunkRecord>();
@@ -192,23 +193,37 @@ async function readChunked(ds: Dataset, sel: Selection, dims: number[], layout: 
   await Promise.all(
     parts.map(async (p, i) => {
       const { coords, rec } = wanted[i]!;
-      let bytes = await p;
+      const bytes = await p;
       if (bytes.length < rec.size) throw new H5Error('Corrupt', 'chunk runs past the end of the file', { path: ds.path, offset: base + rec.address });
       const edge = coords.some((c, d) => (c + 1) * chunkDims[d]! > dims[d]!);
       const filtered = filters.length > 0 && !(edge && layout.dontFilterPartialEdgeChunks);
+      let chunk: ChunkBytes = { data: bytes, shuffled: 0 };
       if (filtered) {
-        bytes = await decodeChunk(bytes, filters, rec.filterMask, { elementSize: size, chunkBytes, maxOutputBytes: Math.min(limits.maxChunkBytes, chunkBytes + CHUNK_SLACK), signal }).catch(
+        // A shuffle applied first on write is undone last, by the copy: only the selected
+        // elements are unshuffled, straight into the output (see read-plan's ChunkBytes).
+        const fuse = fusedShuffle(filters, rec.filterMask, size);
+        const data = await decodeChunk(bytes, fuse ? filters.slice(1) : filters, fuse ? rec.filterMask >>> 1 : rec.filterMask, { elementSize: size, chunkBytes, maxOutputBytes: Math.min(limits.maxChunkBytes, chunkBytes + CHUNK_SLACK), signal }).catch(
           (e: unknown) => {
             if (e instanceof H5Error && e.offset === undefined) throw new H5Error(e.code, e.message, { path: ds.path, offset: base + rec.address, cause: e });
             throw e;
           },
         );
+        chunk = { data, shuffled: fuse ? chunkBytes / size : 0 };
       }
-      if (bytes.length < chunkBytes) throw new H5Error('Corrupt', `chunk holds ${bytes.length} bytes, ${chunkBytes} expected`, { path: ds.path, offset: base + rec.address });
-      if (points) copyChunkPoints(bytes, points.get(coords.join(','))!, out, size);
-      else copyChunkHyperslab(bytes, coords, chunkDims, sel as Selection & { kind: 'hyperslab' }, out, size);
+      if (chunk.data.length < chunkBytes) throw new H5Error('Corrupt', `chunk holds ${chunk.data.length} bytes, ${chunkBytes} expected`, { path: ds.path, offset: base + rec.address });
+      if (points) copyChunkPoints(chunk, points.get(coords.join(','))!, out, size);
+      else copyChunkHyperslab(chunk, coords, chunkDims, sel as Selection & { kind: 'hyperslab' }, out, size);
     }),
   );
+}
+
+/**
+ * Whether the copy can undo the pipeline's shuffle: it was applied first (index 0), by this
+ * chunk (mask bit 0 clear), over elements of the datatype's size (its client data says so).
+ */
+function fusedShuffle(filters: readonly FilterSpec[], mask: number, size: number): boolean {
+  const f = filters[0]!;
+  return f.id === 2 && (mask & 1) === 0 && size > 1 && f.clientData[0] === size;
 }
 
 export type { Datatype };

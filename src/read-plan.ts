@@ -74,11 +74,58 @@ function strides(dims: number[]): number[] {
 }
 
 /**
+ * A decoded chunk as the copy functions read it. `shuffled` > 0: the bytes are still in the
+ * shuffle filter's layout (byte b of element i at b * shuffled + i, `shuffled` the chunk's
+ * element count), and copying undoes the shuffle for just the elements selected, straight into
+ * the output: no unshuffled copy of the whole chunk is made.
+ */
+export interface ChunkBytes {
+  data: Uint8Array;
+  shuffled: number;
+}
+
+/** Copies `count` consecutive elements from element `inElem` of a chunk to element `outElem` of `out`. */
+export function copyElements(chunk: ChunkBytes, inElem: number, out: Uint8Array, outElem: number, count: number, size: number): void {
+  const src = chunk.data;
+  const n = chunk.shuffled;
+  if (n === 0) {
+    out.set(src.subarray(inElem * size, (inElem + count) * size), outElem * size);
+    return;
+  }
+  let o = outElem * size;
+  if (size === 4) {
+    const p1 = n + inElem, p2 = 2 * n + inElem, p3 = 3 * n + inElem;
+    for (let i = 0; i < count; i++, o += 4) {
+      out[o] = src[inElem + i]!;
+      out[o + 1] = src[p1 + i]!;
+      out[o + 2] = src[p2 + i]!;
+      out[o + 3] = src[p3 + i]!;
+    }
+  } else if (size === 8) {
+    for (let i = 0, k = inElem; i < count; i++, k++, o += 8) {
+      out[o] = src[k]!;
+      out[o + 1] = src[n + k]!;
+      out[o + 2] = src[2 * n + k]!;
+      out[o + 3] = src[3 * n + k]!;
+      out[o + 4] = src[4 * n + k]!;
+      out[o + 5] = src[5 * n + k]!;
+      out[o + 6] = src[6 * n + k]!;
+      out[o + 7] = src[7 * n + k]!;
+    }
+  } else {
+    for (let b = 0; b < size; b++) {
+      const row = b * n + inElem;
+      for (let i = 0, q = o + b; i < count; i++, q += size) out[q] = src[row + i]!;
+    }
+  }
+}
+
+/**
  * Copies the selected elements of one chunk (a full chunk of `chunkDims`, as HDF5 stores it,
  * edge chunks included) into `out`, the row-major buffer of the whole selection.
  */
 export function copyChunkHyperslab(
-  chunk: Uint8Array,
+  chunk: ChunkBytes,
   chunkCoords: number[],
   chunkDims: number[],
   slices: Selection & { kind: 'hyperslab' },
@@ -87,7 +134,7 @@ export function copyChunkHyperslab(
 ): void {
   const rank = chunkDims.length;
   if (rank === 0) {
-    out.set(chunk.subarray(0, elementSize));
+    copyElements(chunk, 0, out, 0, 1, elementSize);
     return;
   }
   const hits: DimHits[] = [];
@@ -111,15 +158,8 @@ export function copyChunkHyperslab(
     }
     inOff += last.inStart;
     outOff += last.outStart;
-    if (last.step === 1) {
-      const a = inOff * elementSize;
-      out.set(chunk.subarray(a, a + last.count * elementSize), outOff * elementSize);
-    } else {
-      for (let i = 0; i < last.count; i++) {
-        const a = (inOff + i * last.step) * elementSize;
-        out.set(chunk.subarray(a, a + elementSize), (outOff + i) * elementSize);
-      }
-    }
+    if (last.step === 1) copyElements(chunk, inOff, out, outOff, last.count, elementSize);
+    else for (let i = 0; i < last.count; i++) copyElements(chunk, inOff + i * last.step, out, outOff + i, 1, elementSize);
     let d = rank - 2;
     while (d >= 0 && ++idx[d]! >= hits[d]!.count) idx[d--] = 0;
     if (d < 0) break;
@@ -146,11 +186,8 @@ export function pointsByChunk(points: number[][], chunkDims: number[]): Map<stri
 }
 
 /** Copies the selected points of one chunk into `out`. */
-export function copyChunkPoints(chunk: Uint8Array, hits: Array<[number, number]>, out: Uint8Array, elementSize: number): void {
-  for (const [i, off] of hits) {
-    const a = off * elementSize;
-    out.set(chunk.subarray(a, a + elementSize), i * elementSize);
-  }
+export function copyChunkPoints(chunk: ChunkBytes, hits: Array<[number, number]>, out: Uint8Array, elementSize: number): void {
+  for (const [i, off] of hits) copyElements(chunk, off, out, i, 1, elementSize);
 }
 
 /** One run of contiguous storage: `length` bytes at storage offset `offset` land at `outOffset`. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { normalizeSelection, selectionCount, selectionShape, type SelectionInput } from '../src/selection.js';
-import { chunksTouched, contiguousRuns, copyChunkHyperslab, copyChunkPoints, pointsByChunk } from '../src/read-plan.js';
+import { chunksTouched, contiguousRuns, copyChunkHyperslab, copyChunkPoints, copyElements, pointsByChunk, type ChunkBytes } from '../src/read-plan.js';
+import { unshuffle } from '../src/filters/shuffle.js';
 import { coalesceRanges } from '../src/cache/coalesce.js';
 
 /** The dataset as 4-byte elements whose value is their linear index: easy to check. */
@@ -45,7 +46,20 @@ function chunkOf(data: Uint32Array, dims: number[], chunkDims: number[], coords:
   return new Uint8Array(out.buffer);
 }
 
-function readChunked(dims: number[], chunkDims: number[], input: SelectionInput): number[] {
+/** The shuffle filter's encoding (byte b of element i to b * n + i), written from its definition. */
+function shuffle(bytes: Uint8Array, size: number): Uint8Array {
+  const n = bytes.length / size;
+  const out = new Uint8Array(bytes.length);
+  for (let i = 0; i < n; i++) for (let b = 0; b < size; b++) out[b * n + i] = bytes[i * size + b]!;
+  return out;
+}
+
+/** A chunk as readChunked hands it to the copy: plain bytes, or still shuffled (undone by the copy). */
+function asChunk(bytes: Uint8Array, shuffled: boolean): ChunkBytes {
+  return shuffled ? { data: shuffle(bytes, 4), shuffled: bytes.length / 4 } : { data: bytes, shuffled: 0 };
+}
+
+function readChunked(dims: number[], chunkDims: number[], input: SelectionInput, shuffled = false): number[] {
   const data = linearData(dims);
   const sel = normalizeSelection(input, dims);
   const out = new Uint8Array(selectionCount(sel) * 4);
@@ -53,9 +67,9 @@ function readChunked(dims: number[], chunkDims: number[], input: SelectionInput)
   if (sel.kind === 'points') {
     const groups = pointsByChunk(sel.points, chunkDims);
     expect(new Set(touched.map((c) => c.join(',')))).toEqual(new Set(groups.keys()));
-    for (const c of touched) copyChunkPoints(chunkOf(data, dims, chunkDims, c), groups.get(c.join(','))!, out, 4);
+    for (const c of touched) copyChunkPoints(asChunk(chunkOf(data, dims, chunkDims, c), shuffled), groups.get(c.join(','))!, out, 4);
   } else {
-    for (const c of touched) copyChunkHyperslab(chunkOf(data, dims, chunkDims, c), c, chunkDims, sel, out, 4);
+    for (const c of touched) copyChunkHyperslab(asChunk(chunkOf(data, dims, chunkDims, c), shuffled), c, chunkDims, sel, out, 4);
   }
   return [...new Uint32Array(out.buffer)];
 }
@@ -116,7 +130,9 @@ describe('selection', () => {
   it('chunked hyperslab reads equal the definition (property)', () => {
     fc.assert(
       fc.property(caseArb, ({ dims, chunks, sel }) => {
-        expect(readChunked(dims, chunks, sel as SelectionInput)).toEqual(expected(dims, sel as SelectionInput));
+        const want = expected(dims, sel as SelectionInput);
+        expect(readChunked(dims, chunks, sel as SelectionInput)).toEqual(want);
+        expect(readChunked(dims, chunks, sel as SelectionInput, true)).toEqual(want);
       }),
       { numRuns: 400, seed: 42 },
     );
@@ -143,9 +159,35 @@ describe('selection', () => {
       fc.property(arb, ({ dims, chunks, points }) => {
         const input = { points: points as number[][] };
         expect(readChunked(dims, chunks, input)).toEqual(expected(dims, input));
+        expect(readChunked(dims, chunks, input, true)).toEqual(expected(dims, input));
         expect(readContiguous(dims, input)).toEqual(expected(dims, input));
       }),
       { numRuns: 300, seed: 3 },
+    );
+  });
+
+  it('copying from a shuffled chunk equals unshuffling it and copying, for every element size (property)', () => {
+    const arb = fc.record({ size: fc.integer({ min: 1, max: 11 }), n: fc.integer({ min: 1, max: 40 }) }).chain(({ size, n }) =>
+      fc.record({
+        size: fc.constant(size),
+        bytes: fc.uint8Array({ minLength: size * n, maxLength: size * n }),
+        start: fc.integer({ min: 0, max: n - 1 }),
+        count: fc.integer({ min: 0, max: n }),
+        outAt: fc.integer({ min: 0, max: 3 }),
+      }),
+    );
+    fc.assert(
+      fc.property(arb, ({ size, bytes, start, count, outAt }) => {
+        const n = bytes.length / size;
+        count = Math.min(count, n - start);
+        const got = new Uint8Array((outAt + count + 1) * size).fill(7);
+        const want = got.slice();
+        copyElements({ data: shuffle(bytes, size), shuffled: n }, start, got, outAt, count, size);
+        want.set(unshuffle(shuffle(bytes, size), size).subarray(start * size, (start + count) * size), outAt * size);
+        expect(got).toEqual(want);
+        expect(unshuffle(shuffle(bytes, size), size)).toEqual(bytes);
+      }),
+      { numRuns: 500, seed: 11 },
     );
   });
 });

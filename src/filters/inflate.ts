@@ -23,8 +23,13 @@ const NAME = 'deflate';
 let chosen: Promise<InflateFn> | undefined;
 
 export function inflate(input: Uint8Array, maxOutputBytes: number): Promise<Uint8Array> {
+  return prepareInflate().then((fn) => fn(input, maxOutputBytes));
+}
+
+/** Picks (and loads) the implementation once; the deflate filter's loader calls it so the pick overlaps I/O. */
+export function prepareInflate(): Promise<InflateFn> {
   chosen ??= pick();
-  return chosen.then((fn) => fn(input, maxOutputBytes));
+  return chosen;
 }
 
 function pick(): Promise<InflateFn> {

@@ -104,6 +104,14 @@ export async function getFilter(id: number, name?: string): Promise<FilterDecode
 }
 
 /**
+ * Starts loading the decoders a pipeline needs, so the module loads overlap the chunk GETs
+ * instead of following them. Failures are left for decodeChunk to report.
+ */
+export function preloadFilters(pipeline: readonly FilterSpec[]): void {
+  for (const spec of pipeline) getFilter(spec.id, spec.name).catch(() => undefined);
+}
+
+/**
  * Undoes a chunk's filters. The pipeline lists filters in the order they were applied on write,
  * so they are undone last to first; filter i is skipped when bit i of the chunk's filter mask is
  * set (the writer did not apply it). On read every remaining filter must succeed, optional or
@@ -153,7 +161,7 @@ export async function decodeChunk(
 }
 
 // The built-in decoders, each in its own module so bundlers can split them out.
-registerFilter(1, () => import('./deflate.js').then((m) => m.decode));
+registerFilter(1, () => import('./deflate.js').then(async (m) => (await m.prepare(), m.decode)));
 registerFilter(2, () => import('./shuffle.js').then((m) => m.decode));
 registerFilter(3, () => import('./fletcher32.js').then((m) => m.decode));
 registerFilter(4, () => import('./szip.js').then((m) => m.decode));
