@@ -4,9 +4,10 @@
  * Serves bench/data/*.h5 (generate with `/usr/bin/python3 bench/make_bench_files.py`) through a
  * WAN emulator (bench/wan-proxy.ts), runs every workload in a fresh process per reader, and
  * prints wall time, requests, bytes, waves, peak memory and the ratio to the lower bound:
- *   bound = 2 waves x RTT + (stored bytes of the touched chunks + file metadata) / bandwidth.
- * Two waves is the least any reader can do: the chunks' addresses are in metadata it must read
- * first. Writes bench/out/results.json and bench/out/results.md.
+ *   bound = fewest waves x RTT + (stored bytes of the touched chunks + file metadata) / bandwidth,
+ * the fewest waves being what the file's pointer chain allows (bench/min-waves.ts), and to the
+ * 2-wave ideal of a reader that knew the layout beforehand (the least possible: chunk addresses
+ * live in metadata). Writes bench/out/results.json and bench/out/results.md.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { WanEmulator } from './wan-proxy.js';
 import { WORKLOADS, type Workload } from './workloads.js';
 import type { Job } from './worker.js';
 import { report, type Row } from './report.js';
+import { minWaves } from './min-waves.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -110,10 +112,12 @@ try {
     if (only.length && !only.includes(w.id)) continue;
     const touched = await touchedChunkBytes(w);
     const bytesNeeded = touched.bytes + manifest[w.file]!.metadataBytes;
-    const boundMs = w.remote ? 2 * rttMs + bytesNeeded / bytesPerMs : null;
+    const idealMs = w.remote ? 2 * rttMs + bytesNeeded / bytesPerMs : null;
+    const min = w.remote ? await minWaves(join(DATA, w.file), w.reads, { rttMs, bytesPerMs, bytesNeeded }) : null;
+    const boundMs = min ? min.boundMs : null;
     // The reference checksum: h5py (native HDF5) on the local file.
     const ref = h5py(w);
-    console.log(`\n${w.id}: ${w.label} [${w.file}] touches ${touched.chunks} chunks, ${(touched.bytes / 1e6).toFixed(3)} MB stored` + (boundMs ? `; bound ${boundMs.toFixed(0)} ms` : ''));
+    console.log(`\n${w.id}: ${w.label} [${w.file}] touches ${touched.chunks} chunks, ${(touched.bytes / 1e6).toFixed(3)} MB stored` + (min ? `; fewest waves ${min.waves}, bound ${min.boundMs.toFixed(0)} ms, 2-wave ideal ${idealMs!.toFixed(0)} ms` : ''));
     type Run = WorkerResult & { requests: number; bytes: number };
     const active = readers.filter((x) => !(x === 'floor' && !w.remote) && !(x === 'h5py' && (w.remote || !ref))); // Debian's h5py has no ros3 driver
     // Remote peers download the whole file each time (seconds): one run; the rest: `repeat` runs.
@@ -147,7 +151,7 @@ try {
         requests: w.remote ? r.requests : null, bytesMoved: w.remote ? r.bytes : null,
         waves: r.coh5?.waves ?? (r.ok && w.remote ? (reader === 'floor' ? 2 : 1) : null),
         peakRssMB: r.peakRssMB ?? null, peakArrayBuffersMB: r.peakArrayBuffersMB ?? null,
-        boundMs, ratio: r.ok && boundMs ? r.wallMs / boundMs : null, bytesNeeded, checksumOk, error: r.ok ? undefined : r.error,
+        boundMs, ratio: r.ok && boundMs ? r.wallMs / boundMs : null, minWaves: min?.waves ?? null, idealMs, bytesNeeded, checksumOk, error: r.ok ? undefined : r.error,
       });
       const row = rows[rows.length - 1]!;
       const spread = ok.length > 1 ? ` (${row.wallMinMs!.toFixed(0)}-${row.wallMaxMs!.toFixed(0)})` : '';

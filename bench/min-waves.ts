@@ -1,0 +1,168 @@
+/**
+ * The fewest waves (sequential round trips) any reader needs for a workload on a given file, for
+ * the benchmark's lower bound: bound = fewest waves x RTT + bytes needed / bandwidth.
+ *
+ * A reader that does not know the file's layout in advance can fetch a structure only once it
+ * has reached a structure that holds its address; wave 1 can only hold what needs no pointer (the
+ * superblock). Reads may speculate: each wave is granted, for free, every structure within one
+ * round trip's worth of bytes (RTT x bandwidth, 625 KB at 50 ms and 100 Mbit/s) of anything it
+ * fetches; bytes held that way mean something only once a pointer to them is reached. A workload
+ * needs as many waves as its last chunk takes to be reached. Files whose metadata is spread out
+ * (h5py's defaults write a dataset's header, or its B-tree leaves, after the data written before
+ * them, tens of MB away) need 3-4 waves; paged files need 2.
+ *
+ * The pointer graph is read off the file by data flow, not by trusting coh5's control flow: coh5
+ * reads the workload once (locally) with its metadata reads recorded, and structure Y counts as
+ * pointing to X when Y's own bytes contain X's address, encoded as the file's offset-sized
+ * integer. A structure nothing points to is taken to be fetchable in wave 1 (that keeps the
+ * bound a bound).
+ */
+import { BlockCache } from '../src/cache/block-cache.js';
+import type { ByteRange, ReadOptions } from '../src/source.js';
+import { open, type Dataset } from '../src/node.js';
+import type { Read } from './workloads.js';
+
+interface Structure {
+  offset: number;
+  length: number;
+  /** Bytes as read (metadata only; chunk data is never searched for addresses). */
+  bytes?: Uint8Array;
+  chunk: boolean;
+}
+
+/** Records every structure-level read the format layer makes, and every chunk GET, in order. */
+async function recordReads(path: string, reads: Read[]): Promise<{ structures: Structure[]; sizeOfOffsets: number; baseAddress: number }> {
+  const structures: Structure[] = [];
+  const proto = BlockCache.prototype;
+  const orig = { read: proto.read, readMany: proto.readMany, readInitial: proto.readInitial, readDirectRanges: proto.readDirectRanges };
+  let inInitial = false;
+  proto.readInitial = function (this: BlockCache, length?: number, options?: ReadOptions) {
+    // The first read is coh5's own guess at a prefix, not a structure: the bound chooses its own.
+    inInitial = true;
+    try {
+      return orig.readInitial.call(this, length, options);
+    } finally {
+      inInitial = false;
+    }
+  };
+  proto.read = function (this: BlockCache, offset: number, length: number, options?: ReadOptions) {
+    const p = orig.read.call(this, offset, length, options);
+    if (!inInitial) {
+      const s: Structure = { offset, length, chunk: false };
+      structures.push(s);
+      p.then((b) => (s.bytes = b), () => undefined);
+    }
+    return p;
+  };
+  proto.readMany = function (this: BlockCache, ranges: readonly ByteRange[], options?: ReadOptions) {
+    const p = orig.readMany.call(this, ranges, options);
+    const recs = ranges.map((r) => ({ offset: r.offset, length: r.length, chunk: false }) as Structure);
+    structures.push(...recs);
+    p.then((bs) => bs.forEach((b, i) => (recs[i]!.bytes = b)), () => undefined);
+    return p;
+  };
+  proto.readDirectRanges = function (this: BlockCache, ranges: readonly ByteRange[], options?: ReadOptions) {
+    for (const r of ranges) structures.push({ offset: r.offset, length: r.length, chunk: true });
+    return orig.readDirectRanges.call(this, ranges, options);
+  };
+  try {
+    const f = await open(path);
+    for (const r of reads) {
+      const ds = (await f.get(r.dataset)) as Dataset;
+      await ds.read(r.hyperslice);
+    }
+    const { sizeOfOffsets, baseAddress } = f.ctx;
+    await f.close();
+    return { structures, sizeOfOffsets, baseAddress };
+  } finally {
+    Object.assign(proto, orig);
+  }
+}
+
+function encode(value: number, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let v = value;
+  for (let i = 0; i < size; i++) {
+    out[i] = v % 256;
+    v = Math.floor(v / 256);
+  }
+  return out;
+}
+
+function contains(hay: Uint8Array, needle: Uint8Array): boolean {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+export interface MinWaves {
+  waves: number;
+  /** waves x RTT + bytes needed / bandwidth. */
+  boundMs: number;
+}
+
+/**
+ * The workload's lower bound on this file (see the header). `bytesNeeded` is the benchmark's:
+ * the touched chunks' stored bytes plus the file's metadata.
+ */
+export async function minWaves(path: string, reads: Read[], o: { rttMs: number; bytesPerMs: number; bytesNeeded: number }): Promise<MinWaves> {
+  const { structures, sizeOfOffsets, baseAddress } = await recordReads(path, reads);
+  // A read may run past its structure (object headers are read 512 bytes at a time) into the
+  // next one: a structure's own bytes end where the next recorded structure starts.
+  const starts = [...new Set(structures.map((x) => x.offset))].sort((a, b) => a - b);
+  const own = structures.map((y) => {
+    if (y.chunk || !y.bytes) return undefined;
+    const next = starts.find((o) => o > y.offset) ?? Infinity;
+    return y.bytes.subarray(0, Math.max(0, Math.min(y.bytes.length, next - y.offset)));
+  });
+  // Who can point to whom: earlier metadata whose own bytes hold the target's (relative) address.
+  const parents = structures.map((x, i) => {
+    const needle = encode(x.offset - baseAddress, sizeOfOffsets);
+    const list: number[] = [];
+    for (let j = 0; j < i; j++) {
+      const bytes = own[j];
+      if (bytes && structures[j]!.offset !== x.offset && contains(bytes, needle)) list.push(j);
+    }
+    return list;
+  });
+  const near = o.rttMs * o.bytesPerMs;
+  const wavesFor = (): number => {
+    const n = structures.length;
+    const held = new Array<number>(n).fill(Infinity);
+    const known = new Array<number>(n).fill(Infinity);
+    const hold = (i: number, wave: number) => {
+      // Speculation: one round trip's worth of bytes around a fetch is taken along for free.
+      const x = structures[i]!;
+      structures.forEach((y, j) => {
+        if (held[j]! > wave && y.offset + y.length >= x.offset - near && y.offset <= x.offset + x.length + near) held[j] = wave;
+      });
+    };
+    // Wave 1 fetches what needs no pointer (the superblock) and whatever lies near it.
+    structures.forEach((_, i) => {
+      if (parents[i]!.length === 0) hold(i, 1);
+    });
+    for (let wave = 1; wave <= n + 1; wave++) {
+      // What wave `wave` made meaningful: held, and reached through a known pointer.
+      let changed = true;
+      while (changed) {
+        changed = false;
+        structures.forEach((_, i) => {
+          if (known[i]! <= wave || held[i]! > wave) return;
+          const reached = parents[i]!.length ? Math.min(...parents[i]!.map((j) => known[j]!)) : 0;
+          if (reached <= wave) { known[i] = wave; changed = true; }
+        });
+      }
+      if (structures.every((x, i) => !x.chunk || known[i]! <= wave)) return wave;
+      // Wave + 1 fetches everything whose address is now known and is not yet held.
+      structures.forEach((_, i) => {
+        if (held[i]! <= wave) return;
+        if (parents[i]!.some((j) => known[j]! <= wave)) hold(i, wave + 1);
+      });
+    }
+    throw new Error('the pointer graph never reaches every chunk');
+  };
+  const waves = wavesFor();
+  return { waves, boundMs: waves * o.rttMs + o.bytesNeeded / o.bytesPerMs };
+}
