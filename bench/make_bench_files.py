@@ -6,6 +6,9 @@ base.h5    h5py defaults (superblock v0, v1 B-tree chunk indexes)
 paged.h5   base.h5 repacked cloud-optimized: h5repack -S PAGE -G 8388608 (paged aggregation)
 latest.h5  the same data written with libver='latest' (fixed array for /grid, extensible array
            for /x, whose first dimension is unlimited)
+big.h5     /big, float32 [268_435_456] (1 GiB of values) in 1_048_576-value (4 MiB) chunks,
+           gzip(4)+shuffle: the memory workloads (a small slice, the whole dataset); written
+           once, in 64 MiB slabs, and kept (~20 s)
 
 Datasets (identical in every file):
   /x        float32 [10_000_000] in 100_000-value chunks, gzip(4)+shuffle, maxshape (None,)
@@ -46,6 +49,17 @@ def metadata_bytes(path):
     return int(m.group(1)) if m else None
 
 
+def write_big(path):
+    n, chunk, slab = 268_435_456, 1_048_576, 16_777_216
+    tmp = path + '.tmp'
+    with h5py.File(tmp, 'w') as f:
+        d = f.create_dataset('big', shape=(n,), dtype='f4', chunks=(chunk,), compression='gzip', compression_opts=4, shuffle=True)
+        for start in range(0, n, slab):
+            t = np.arange(start, start + slab, dtype=np.float64)
+            d[start:start + slab] = (np.sin(t / 50000.0) * 100 + np.round(rng.normal(0, 1, slab), 2)).astype(np.float32)
+    os.replace(tmp, path)
+
+
 base = os.path.join(OUT, 'base.h5')
 write(base, 'earliest')
 write(os.path.join(OUT, 'latest.h5'), 'latest')
@@ -54,8 +68,12 @@ if os.path.exists(paged):
     os.remove(paged)
 subprocess.run(['h5repack', '-S', 'PAGE', '-G', '8388608', base, paged], check=True)
 
+big = os.path.join(OUT, 'big.h5')
+if not os.path.exists(big):
+    write_big(big)
+
 manifest = {}
-for name in ('base.h5', 'paged.h5', 'latest.h5'):
+for name in ('base.h5', 'paged.h5', 'latest.h5', 'big.h5'):
     p = os.path.join(OUT, name)
     manifest[name] = {'size': os.path.getsize(p), 'metadataBytes': metadata_bytes(p)}
 with open(os.path.join(OUT, 'manifest.json'), 'w') as fh:

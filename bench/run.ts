@@ -42,7 +42,7 @@ const repeat = Number(arg('repeat', '5'));
 const cacheOpts = Object.fromEntries(([['initialReadSize', arg('initial-read', '')], ['blockSize', arg('block-size', '')]] as const).filter(([, v]) => v).map(([k, v]) => [k, Number(v)]));
 const bytesPerMs = (mbps * 1e6) / 8 / 1000;
 
-if (!existsSync(join(DATA, 'manifest.json'))) {
+if (!existsSync(join(DATA, 'manifest.json')) || !('big.h5' in JSON.parse(readFileSync(join(DATA, 'manifest.json'), 'utf8')))) {
   console.log('generating bench/data (h5py + h5repack)...');
   execFileSync(PY, [join(HERE, 'make_bench_files.py')], { stdio: 'inherit' });
 }
@@ -54,9 +54,10 @@ execFileSync('npx', ['tsup', 'bench/worker.ts', '--no-config', '--format', 'esm'
 const manifest = JSON.parse(readFileSync(join(DATA, 'manifest.json'), 'utf8')) as Record<string, { size: number; metadataBytes: number }>;
 
 /** Stored bytes of the chunks a workload's selections touch (from the chunk index itself). */
-async function touchedChunkBytes(w: Workload): Promise<{ bytes: number; chunks: number; ranges: [number, number][] }> {
+async function touchedChunkBytes(w: Workload): Promise<{ bytes: number; decoded: number; chunks: number; ranges: [number, number][] }> {
   const f = await open(join(DATA, w.file));
   let bytes = 0;
+  let decoded = 0;
   let chunks = 0;
   const ranges: [number, number][] = [];
   for (const r of w.reads) {
@@ -67,22 +68,22 @@ async function touchedChunkBytes(w: Workload): Promise<{ bytes: number; chunks: 
     const cd = ds.chunks!;
     for (const rec of recs) {
       const hit = rec.offset.every((o, d) => o < r.hyperslice[d]![1] && o + cd[d]! > r.hyperslice[d]![0]);
-      if (hit) { bytes += rec.size; chunks++; ranges.push([f.ctx.baseAddress + rec.address, rec.size]); }
+      if (hit) { bytes += rec.size; decoded += cd.reduce((a, b) => a * b, 1) * ds.info.datatype.size; chunks++; ranges.push([f.ctx.baseAddress + rec.address, rec.size]); }
     }
   }
   await f.close();
-  return { bytes, chunks, ranges };
+  return { bytes, decoded, chunks, ranges };
 }
 
 interface WorkerResult {
   ok: boolean; wallMs: number; values?: number; checksum?: number; error?: string;
-  coh5?: { requests: number; bytesTransferred: number; waves: number };
-  peakRssMB?: number; peakSampledRssMB?: number; peakArrayBuffersMB?: number;
+  coh5?: { requests: number; bytesTransferred: number; waves: number; bytesCached: number };
+  peakRssMB?: number; peakSampledRssMB?: number; peakArrayBuffersMB?: number; heldArrayBuffersMB?: number; heldRssMB?: number;
 }
 
 function runWorker(job: Job): Promise<WorkerResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(OUT, 'dist', 'worker.js'), JSON.stringify(job)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(job.live ? ['--expose-gc'] : []), join(OUT, 'dist', 'worker.js'), JSON.stringify(job)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (c) => (out += c));
@@ -105,7 +106,7 @@ function h5py(w: Workload): { wallMs: number; checksum: number; values: number }
 }
 
 
-const wan = await WanEmulator.start(['base.h5', 'paged.h5', 'latest.h5'].map((f) => join(DATA, f)), { rttMs, bitsPerSecond: mbps * 1e6 });
+const wan = await WanEmulator.start(['base.h5', 'paged.h5', 'latest.h5', 'big.h5'].map((f) => join(DATA, f)), { rttMs, bitsPerSecond: mbps * 1e6 });
 const rows: Row[] = [];
 try {
   for (const w of WORKLOADS) {
@@ -119,7 +120,8 @@ try {
     const ref = h5py(w);
     console.log(`\n${w.id}: ${w.label} [${w.file}] touches ${touched.chunks} chunks, ${(touched.bytes / 1e6).toFixed(3)} MB stored` + (min ? `; fewest waves ${min.waves}, bound ${min.boundMs.toFixed(0)} ms, 2-wave ideal ${idealMs!.toFixed(0)} ms` : ''));
     type Run = WorkerResult & { requests: number; bytes: number };
-    const active = readers.filter((x) => !(x === 'floor' && !w.remote) && !(x === 'h5py' && (w.remote || !ref))); // Debian's h5py has no ros3 driver
+    // Debian's h5py has no ros3 driver; the whole-file peers sit out the memory workloads.
+    const active = readers.filter((x) => !(x === 'floor' && !w.remote) && !(x === 'h5py' && (w.remote || !ref)) && !(w.memory && (x === 'h5wasm' || x === 'jsfive')));
     // Remote peers download the whole file each time (seconds): one run; the rest: `repeat` runs.
     const runsOf = (reader: string) => (w.remote && reader !== 'coh5' && reader !== 'floor' ? 1 : repeat);
     const all = new Map<string, Run[]>(active.map((x) => [x, []]));
@@ -140,6 +142,8 @@ try {
         if (wan.log) for (const l of wan.log) console.log(`    ${l.range.padEnd(28)} arrived ${l.arrived.toFixed(0).padStart(5)} done ${l.done.toFixed(0).padStart(5)} ms  ${l.bytes} B`);
       }
     }
+    // Memory workloads: one more coh5 run measuring live memory (garbage collected at each sample).
+    const live = w.memory && active.includes('coh5') ? await runWorker({ reader: 'coh5', workload: w.id, target: w.remote ? `${wan.url}/${w.file}` : join(DATA, w.file), cache: cacheOpts, live: true }) : undefined;
     for (const reader of active) {
       const results = all.get(reader)!;
       const ok = results.filter((x) => x.ok).sort((x, y) => x.wallMs - y.wallMs);
@@ -151,6 +155,9 @@ try {
         requests: w.remote ? r.requests : null, bytesMoved: w.remote ? r.bytes : null,
         waves: r.coh5?.waves ?? (r.ok && w.remote ? (reader === 'floor' ? 2 : 1) : null),
         peakRssMB: r.peakRssMB ?? null, peakArrayBuffersMB: r.peakArrayBuffersMB ?? null,
+        heldArrayBuffersMB: r.heldArrayBuffersMB ?? null, heldRssMB: r.heldRssMB ?? null, memory: w.memory ?? false,
+        liveArrayBuffersMB: reader === 'coh5' && live?.ok ? live.heldArrayBuffersMB! : null,
+        outputBytes: r.values !== undefined ? r.values * 4 : null, touchedStoredBytes: touched.bytes, touchedDecodedBytes: touched.decoded, bytesCached: r.coh5?.bytesCached ?? null,
         boundMs, ratio: r.ok && boundMs ? r.wallMs / boundMs : null, minWaves: min?.waves ?? null, idealMs, bytesNeeded, checksumOk, error: r.ok ? undefined : r.error,
       });
       const row = rows[rows.length - 1]!;

@@ -18,6 +18,12 @@ export interface Job {
   cache?: { initialReadSize?: number; blockSize?: number };
   /** For 'floor': metadata bytes (one GET from 0), then the touched chunks' [offset, length]s. */
   floor?: { metadataBytes: number; ranges: [number, number][] };
+  /**
+   * Measure live memory: the process runs with --expose-gc and each sample collects garbage
+   * first, so it sees what the reader still holds rather than what awaits collection. Slows the
+   * run down (a full GC every 5 ms): its wall time is not reported.
+   */
+  live?: boolean;
 }
 
 const job = JSON.parse(process.argv[2]!) as Job;
@@ -25,7 +31,9 @@ const w = WORKLOADS.find((x) => x.id === job.workload)!;
 
 let peakArrayBuffers = 0;
 let peakRss = 0;
+const gc = job.live ? (globalThis as { gc?: () => void }).gc : undefined;
 const sample = () => {
+  gc?.();
   const m = process.memoryUsage();
   peakArrayBuffers = Math.max(peakArrayBuffers, m.arrayBuffers);
   peakRss = Math.max(peakRss, m.rss);
@@ -84,7 +92,7 @@ async function runCoh5(): Promise<{ arrays: ArrayLike<number>[]; stats: unknown 
   }
   const s = f.stats();
   await f.close();
-  return { arrays, stats: { requests: s.requests, bytesTransferred: s.bytesTransferred, waves: s.waves } };
+  return { arrays, stats: { requests: s.requests, bytesTransferred: s.bytesTransferred, waves: s.waves, bytesCached: s.bytesCached } };
 }
 
 async function runH5wasm(): Promise<{ arrays: ArrayLike<number>[] }> {
@@ -156,7 +164,14 @@ if (process.env.BENCH_TRACE) {
   }) as typeof fetch;
 }
 
-const timer = setInterval(sample, 25);
+function rssNowMB(): number {
+  const m = /VmRSS:\s*(\d+)\s*kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / 2 ** 20;
+}
+// What the process holds before the read: the memory columns subtract it ("held" = peak - this).
+const baseArrayBuffersMB = process.memoryUsage().arrayBuffers / 2 ** 20;
+const baseRssMB = rssNowMB();
+const timer = setInterval(sample, w.memory ? 5 : 25);
 sample();
 t0 = performance.now();
 try {
@@ -170,6 +185,7 @@ try {
     ok: true, wallMs, values, checksum: checksum(out.arrays),
     coh5: 'stats' in out ? out.stats : undefined,
     peakRssMB: peakRssOfThisProcess(), peakSampledRssMB: peakRss / 2 ** 20, peakArrayBuffersMB: peakArrayBuffers / 2 ** 20,
+    heldArrayBuffersMB: peakArrayBuffers / 2 ** 20 - baseArrayBuffersMB, heldRssMB: peakRssOfThisProcess() - baseRssMB,
   }));
 } catch (e) {
   clearInterval(timer);

@@ -4,6 +4,7 @@
  * selected elements into one buffer of raw element bytes, and decode values once at the end.
  */
 import { coalesceRanges } from './cache/coalesce.js';
+import { readAhead } from './cache/read-ahead.js';
 import { DEFAULT_DIRECT_MAX_GAP, DEFAULT_DIRECT_MAX_REQUEST_BYTES } from './defaults.js';
 import { H5Error, throwIfAborted } from './errors.js';
 import { lookupChunks } from './format/chunk-index.js';
@@ -186,14 +187,15 @@ async function readChunked(ds: Dataset, sel: Selection, dims: number[], layout: 
     if (rec) wanted.push({ coords: c, rec });
   }
   const base = ds.file.ctx.baseAddress;
-  const parts = ds.file.cache.readDirectRanges(
+  const cache = ds.file.cache;
+  // Chunks stream through a bounded read-ahead: each is decoded and copied out as it arrives,
+  // and no more than readAheadBytes of stored chunks wait (see cache/read-ahead.ts).
+  await readAhead(
     wanted.map((w) => ({ offset: base + w.rec.address, length: w.rec.size })),
-    { signal },
-  );
-  await Promise.all(
-    parts.map(async (p, i) => {
+    cache.readAheadBytes,
+    (batch) => cache.readDirectRanges(batch, { signal }),
+    async (bytes, i) => {
       const { coords, rec } = wanted[i]!;
-      const bytes = await p;
       if (bytes.length < rec.size) throw new H5Error('Corrupt', 'chunk runs past the end of the file', { path: ds.path, offset: base + rec.address });
       const edge = coords.some((c, d) => (c + 1) * chunkDims[d]! > dims[d]!);
       const filtered = filters.length > 0 && !(edge && layout.dontFilterPartialEdgeChunks);
@@ -213,7 +215,7 @@ async function readChunked(ds: Dataset, sel: Selection, dims: number[], layout: 
       if (chunk.data.length < chunkBytes) throw new H5Error('Corrupt', `chunk holds ${chunk.data.length} bytes, ${chunkBytes} expected`, { path: ds.path, offset: base + rec.address });
       if (points) copyChunkPoints(chunk, points.get(coords.join(','))!, out, size);
       else copyChunkHyperslab(chunk, coords, chunkDims, sel as Selection & { kind: 'hyperslab' }, out, size);
-    }),
+    },
   );
 }
 

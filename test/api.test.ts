@@ -220,6 +220,25 @@ describe('requests, bytes and waves over HTTP', () => {
     await f.close();
   });
 
+  it('a whole-dataset read streams through a bounded read-ahead with the same result', async () => {
+    const whole = await open(server.urlOf('/large_1d.h5'), small);
+    const want = (await ((await whole.get('/signal')) as Dataset).read()).data as Float32Array;
+    await whole.close();
+    // A read-ahead of 20 KB holds a fifth of the 100 stored chunks (~0.9 KB each) at a time:
+    // more waves than the default (everything at once), the same bytes and values.
+    const f = await open(server.urlOf('/large_1d.h5'), { cache: { ...small.cache, readAheadBytes: 20_000 } });
+    const ds = (await f.get('/signal')) as Dataset;
+    const index = f.stats();
+    const got = (await ds.read()).data as Float32Array;
+    expect(got).toEqual(want);
+    const s = f.stats();
+    // Index reads, then at least 4 batches in sequence (90 KB of chunks through 20 KB).
+    expect(s.waves! - index.waves!).toBeGreaterThanOrEqual(5);
+    expect(s.bytesTransferred! - index.bytesTransferred!).toBeLessThan(91_514);
+    await f.close();
+    await expectCode(open(server.urlOf('/large_1d.h5'), { cache: { readAheadBytes: 0 } }), 'Invalid');
+  });
+
   it('opening and listing costs few waves on a plain and on a paged file', async () => {
     for (const name of ['groups_latest.h5', 'paged_repack.h5']) {
       server.reset();

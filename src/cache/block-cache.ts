@@ -6,6 +6,7 @@ import {
   DEFAULT_DIRECT_MAX_GAP,
   DEFAULT_DIRECT_MAX_REQUEST_BYTES,
   DEFAULT_INITIAL_READ_SIZE,
+  DEFAULT_READ_AHEAD_BYTES,
   DEFAULT_METADATA_MAX_GAP,
   DEFAULT_METADATA_MAX_REQUEST_BYTES,
 } from '../defaults.js';
@@ -34,6 +35,8 @@ export interface BlockCacheOptions {
   concurrency?: number;
   /** Bytes readInitial() fetches by default (DEFAULT_INITIAL_READ_SIZE). */
   initialReadSize?: number;
+  /** Stored chunk bytes a dataset read keeps fetched and not yet decoded (DEFAULT_READ_AHEAD_BYTES). */
+  readAheadBytes?: number;
 }
 
 /** The cache's own counters, plus the wrapped StatsSource's (requests, bytes, waves) if any. */
@@ -107,9 +110,10 @@ export class BlockCache implements ByteSource {
       directMaxRequestBytes: options.directMaxRequestBytes ?? DEFAULT_DIRECT_MAX_REQUEST_BYTES,
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
       initialReadSize: options.initialReadSize ?? DEFAULT_INITIAL_READ_SIZE,
+      readAheadBytes: options.readAheadBytes ?? DEFAULT_READ_AHEAD_BYTES,
     };
     for (const [name, value] of Object.entries(this.opts)) {
-      const positive = name === 'blockSize' || name === 'concurrency' || name.endsWith('RequestBytes');
+      const positive = name === 'blockSize' || name === 'concurrency' || name.endsWith('RequestBytes') || name === 'readAheadBytes';
       if (!Number.isSafeInteger(value) || value < 0 || (positive && value === 0)) {
         throw new H5Error('Invalid', `block cache option ${name} must be a ${positive ? 'positive' : 'non-negative'} integer, got ${value}`, { source: source.key });
       }
@@ -118,6 +122,11 @@ export class BlockCache implements ByteSource {
     this.blockSize = this.opts.blockSize;
     this.lru = new ByteLRU(this.opts.cacheBytes, (b) => b.byteLength);
     this.limit = pLimit(this.opts.concurrency);
+  }
+
+  /** Stored chunk bytes a dataset read keeps fetched and not yet decoded. */
+  get readAheadBytes(): number {
+    return this.opts.readAheadBytes;
   }
 
   /** The source's size, or the size learned from a short read at EOF. */

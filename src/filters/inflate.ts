@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { H5Error } from '../errors.js';
 import { concat, corrupt, tooLarge } from './fail.js';
 
@@ -50,29 +51,45 @@ interface NodeZlib {
   ): void;
 }
 
+/**
+ * Inflates handed to node:zlib at once. Each call allocates its whole output buffer when it is
+ * made, not when a thread takes it up, and every queued call also delays file reads, which share
+ * libuv's thread pool; so no more calls are made than the pool has threads (UV_THREADPOOL_SIZE,
+ * default 4).
+ */
+function threadPoolSize(): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.UV_THREADPOOL_SIZE;
+  const n = Number(env);
+  return Number.isInteger(n) && n > 0 ? n : 4;
+}
+
 /** node:zlib, imported with a variable specifier so browser bundlers neither resolve nor bundle it. */
 export async function nodeZlibInflate(): Promise<InflateFn> {
   const specifier = 'node:zlib';
   const zlib = (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as NodeZlib;
-  return (input, maxOutputBytes) =>
-    new Promise((resolve, reject) => {
-      // maxOutputLength must be in 1..buffer.kMaxLength (2^31 - 1 is within it on every
-      // platform; no HDF5 chunk is larger). A cap of 0 can only be met by an empty result anyway.
-      // chunkSize: zlib's output buffer. Its default (16 KiB) splits a chunk's output into many
-      // pieces, each a callback on the main thread plus a final concat; sized to the expected
-      // output (the cap is the chunk's size plus a little slack) it comes back in one piece.
-      // bench/: 100 parallel inflates of 400 KB chunks ~1.5x faster (median 127 vs 194 ms).
-      const chunkSize = Math.max(64, Math.min(maxOutputBytes, 8 * 1024 * 1024));
-      zlib.inflate(input, { maxOutputLength: Math.max(1, Math.min(maxOutputBytes, 2 ** 31 - 1)), chunkSize }, (err, out) => {
-        if (err) {
-          reject(err.code === 'ERR_BUFFER_TOO_LARGE' ? tooLarge(NAME, maxOutputBytes + 1, maxOutputBytes) : corrupt(NAME, err.message, err));
-        } else if (out.length > maxOutputBytes) {
-          reject(tooLarge(NAME, out.length, maxOutputBytes));
-        } else {
-          resolve(new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
-        }
-      });
+  const limit = pLimit(threadPoolSize());
+  return (input, maxOutputBytes) => limit(() => inflateOnce(zlib, input, maxOutputBytes));
+}
+
+function inflateOnce(zlib: NodeZlib, input: Uint8Array, maxOutputBytes: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    // maxOutputLength must be in 1..buffer.kMaxLength (2^31 - 1 is within it on every
+    // platform; no HDF5 chunk is larger). A cap of 0 can only be met by an empty result anyway.
+    // chunkSize: zlib's output buffer. Its default (16 KiB) splits a chunk's output into many
+    // pieces, each a callback on the main thread plus a final concat; sized to the expected
+    // output (the cap is the chunk's size plus a little slack) it comes back in one piece.
+    // bench/: 100 parallel inflates of 400 KB chunks ~1.5x faster (median 127 vs 194 ms).
+    const chunkSize = Math.max(64, Math.min(maxOutputBytes, 8 * 1024 * 1024));
+    zlib.inflate(input, { maxOutputLength: Math.max(1, Math.min(maxOutputBytes, 2 ** 31 - 1)), chunkSize }, (err, out) => {
+      if (err) {
+        reject(err.code === 'ERR_BUFFER_TOO_LARGE' ? tooLarge(NAME, maxOutputBytes + 1, maxOutputBytes) : corrupt(NAME, err.message, err));
+      } else if (out.length > maxOutputBytes) {
+        reject(tooLarge(NAME, out.length, maxOutputBytes));
+      } else {
+        resolve(new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
+      }
     });
+  });
 }
 
 /** The web platform's streaming inflate; stops reading (and cancels) once the cap is passed. */
