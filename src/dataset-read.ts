@@ -118,18 +118,16 @@ async function readContiguous(
   const groups = coalesceRanges(runs, { maxGap: DEFAULT_DIRECT_MAX_GAP, maxRequestBytes: DEFAULT_DIRECT_MAX_REQUEST_BYTES });
   const base = ds.file.ctx.baseAddress + layout.address;
   const abs = groups.map((g) => ({ offset: base + g.offset, length: g.length }));
-  const parts = ds.file.cache.readDirectRanges(abs, { signal });
-  await Promise.all(
-    parts.map(async (p, k) => {
-      const bytes = await p;
-      const range = groups[k]!;
-      if (bytes.length < range.length) throw new H5Error('Corrupt', 'contiguous data runs past the end of the file', { path: ds.path, offset: abs[k]!.offset });
-      for (const i of range.members) {
-        const r = runs[i]!;
-        out.set(bytes.subarray(r.offset - range.offset, r.offset - range.offset + r.length), r.outOffset);
-      }
-    }),
-  );
+  const cache = ds.file.cache;
+  // Through the read-ahead, like chunks: GETs land straight in `out`, at most readAheadBytes waiting.
+  await readAhead(abs, cache.readAheadBytes, (batch) => cache.readDirectRanges(batch, { signal }), (bytes, k) => {
+    const range = groups[k]!;
+    if (bytes.length < range.length) throw new H5Error('Corrupt', 'contiguous data runs past the end of the file', { path: ds.path, offset: abs[k]!.offset });
+    for (const i of range.members) {
+      const r = runs[i]!;
+      out.set(bytes.subarray(r.offset - range.offset, r.offset - range.offset + r.length), r.outOffset);
+    }
+  });
 }
 
 /** External raw storage: the dataset's bytes live in other files, segment after segment. */
