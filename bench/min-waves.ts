@@ -1,6 +1,10 @@
 /**
  * The fewest waves (sequential round trips) any reader needs for a workload on a given file, for
- * the benchmark's lower bound: bound = fewest waves x RTT + bytes needed / bandwidth.
+ * the benchmark's lower bound. Each touched chunk has a depth, the wave in which a reader can
+ * first fetch it, and a chunk's bytes arrive no sooner than its depth's round trips; all bytes
+ * share the link. So for every t, the chunks at least t waves deep (plus, for t = 1, the file's
+ * metadata) take t x RTT + their bytes / bandwidth, and the bound is the largest of these. When
+ * every chunk has the same depth W, that is W x RTT + chunk bytes / bandwidth.
  *
  * A reader that does not know the file's layout in advance can fetch a structure only once it
  * has reached a structure that holds its address; wave 1 can only hold what needs no pointer (the
@@ -99,15 +103,15 @@ function contains(hay: Uint8Array, needle: Uint8Array): boolean {
 
 export interface MinWaves {
   waves: number;
-  /** waves x RTT + bytes needed / bandwidth. */
+  /** max over t of (t x RTT + bytes of the chunks at least t waves deep / bandwidth); see the header. */
   boundMs: number;
 }
 
 /**
- * The workload's lower bound on this file (see the header). `bytesNeeded` is the benchmark's:
- * the touched chunks' stored bytes plus the file's metadata.
+ * The workload's lower bound on this file (see the header); `metadataBytes` is the file's
+ * metadata (h5stat), counted in the first wave's transfer.
  */
-export async function minWaves(path: string, reads: Read[], o: { rttMs: number; bytesPerMs: number; bytesNeeded: number }): Promise<MinWaves> {
+export async function minWaves(path: string, reads: Read[], o: { rttMs: number; bytesPerMs: number; metadataBytes: number }): Promise<MinWaves> {
   const { structures, sizeOfOffsets, baseAddress } = await recordReads(path, reads);
   // A read may run past its structure (object headers are read 512 bytes at a time) into the
   // next one: a structure's own bytes end where the next recorded structure starts.
@@ -128,7 +132,7 @@ export async function minWaves(path: string, reads: Read[], o: { rttMs: number; 
     return list;
   });
   const near = o.rttMs * o.bytesPerMs;
-  const wavesFor = (): number => {
+  const depths = (): number[] => {
     const n = structures.length;
     const held = new Array<number>(n).fill(Infinity);
     const known = new Array<number>(n).fill(Infinity);
@@ -154,7 +158,7 @@ export async function minWaves(path: string, reads: Read[], o: { rttMs: number; 
           if (reached <= wave) { known[i] = wave; changed = true; }
         });
       }
-      if (structures.every((x, i) => !x.chunk || known[i]! <= wave)) return wave;
+      if (structures.every((x, i) => !x.chunk || known[i]! <= wave)) return known;
       // Wave + 1 fetches everything whose address is now known and is not yet held.
       structures.forEach((_, i) => {
         if (held[i]! <= wave) return;
@@ -163,6 +167,16 @@ export async function minWaves(path: string, reads: Read[], o: { rttMs: number; 
     }
     throw new Error('the pointer graph never reaches every chunk');
   };
-  const waves = wavesFor();
-  return { waves, boundMs: waves * o.rttMs + o.bytesNeeded / o.bytesPerMs };
+  // Each chunk's bytes can only arrive after its depth's round trips, and all share the link:
+  // for every t, the chunks t or more waves deep are transferred after t round trips.
+  const known = depths();
+  const chunks = new Map<number, { depth: number; length: number }>();
+  structures.forEach((x, i) => x.chunk && chunks.set(x.offset, { depth: known[i]!, length: x.length }));
+  const waves = Math.max(1, ...[...chunks.values()].map((c) => c.depth));
+  let boundMs = 0;
+  for (let t = 1; t <= waves; t++) {
+    const bytes = [...chunks.values()].filter((c) => c.depth >= t).reduce((n, c) => n + c.length, 0) + (t === 1 ? o.metadataBytes : 0);
+    boundMs = Math.max(boundMs, t * o.rttMs + bytes / o.bytesPerMs);
+  }
+  return { waves, boundMs };
 }

@@ -114,7 +114,7 @@ try {
     const touched = await touchedChunkBytes(w);
     const bytesNeeded = touched.bytes + manifest[w.file]!.metadataBytes;
     const idealMs = w.remote ? 2 * rttMs + bytesNeeded / bytesPerMs : null;
-    const min = w.remote ? await minWaves(join(DATA, w.file), w.reads, { rttMs, bytesPerMs, bytesNeeded }) : null;
+    const min = w.remote ? await minWaves(join(DATA, w.file), w.reads, { rttMs, bytesPerMs, metadataBytes: manifest[w.file]!.metadataBytes }) : null;
     const boundMs = min ? min.boundMs : null;
     // The reference checksum: h5py (native HDF5) on the local file.
     const ref = h5py(w);
@@ -163,6 +163,11 @@ try {
       const row = rows[rows.length - 1]!;
       const spread = ok.length > 1 ? ` (${row.wallMinMs!.toFixed(0)}-${row.wallMaxMs!.toFixed(0)})` : '';
       console.log(`  ${reader.padEnd(7)} ${r.ok ? `${r.wallMs.toFixed(0).padStart(6)} ms${spread}` : `FAILED: ${r.error}`}` + (r.ok && w.remote ? `  ${row.requests} req  ${(row.bytesMoved! / 1e6).toFixed(3)} MB  waves ${row.waves}  x${row.ratio!.toFixed(2)} of bound` : '') + (r.ok && r.peakRssMB !== undefined ? `  rss ${r.peakRssMB.toFixed(0)} MB  arrayBuffers ${r.peakArrayBuffersMB!.toFixed(0)} MB` : '') + (checksumOk === false ? '  CHECKSUM MISMATCH' : ''));
+    }
+    // The bound's own check: no reader that learns addresses from the file can beat it.
+    for (const x of rows) {
+      if (x.workload === w.id && x.reader === 'coh5' && min && x.waves !== null && x.waves < min.waves) console.log(`  WARNING: coh5 took ${x.waves} waves, fewer than the bound's ${min.waves}: bench/min-waves.ts is wrong`);
+      if (x.workload === w.id && x.reader === 'coh5' && x.ratio !== null && x.ratio < 1) console.log(`  WARNING: coh5 beat the lower bound (x${x.ratio.toFixed(2)}): bench/min-waves.ts is wrong`);
     }
     const floor = rows.find((x) => x.workload === w.id && x.reader === 'floor' && x.wallMs !== null);
     for (const x of rows) if (x.workload === w.id && floor && x.wallMs !== null) x.vsFloor = x.wallMs / floor.wallMs!;
