@@ -1,4 +1,3 @@
-import pLimit, { type LimitFunction } from 'p-limit';
 import {
   DEFAULT_BLOCK_SIZE,
   DEFAULT_CACHE_BYTES,
@@ -15,6 +14,7 @@ import { checkRange } from '../drivers/memory.js';
 import type { ByteRange, ByteSource, ReadOptions } from '../source.js';
 import { coalesceRanges, readCoalesced, type RangeFetch } from './coalesce.js';
 import { ByteLRU } from './lru.js';
+import { PriorityLimit } from './priority-limit.js';
 import { scheduleMacrotask } from './schedule.js';
 import { isStatsSource, type IOStats } from './stats.js';
 
@@ -85,8 +85,9 @@ const EMPTY = new Uint8Array(0);
  * A cache of fixed-size, aligned metadata blocks over a ByteSource, returning a ByteSource.
  * Reads issued in the same turn are planned together: their missing blocks are merged into as
  * few GETs as the gap and size limits allow, GETs of blocks already in flight are shared, and
- * all GETs run under one concurrency limit. Chunk data goes through readDirect, which bypasses
- * the blocks so it never evicts metadata. Results are views into cached memory: do not mutate.
+ * all GETs run under one concurrency limit, metadata GETs ahead of queued chunk GETs (see
+ * priority-limit.ts). Chunk data goes through readDirect, which bypasses the blocks so it never
+ * evicts metadata. Results are views into cached memory: do not mutate.
  */
 export class BlockCache implements ByteSource {
   readonly key: string;
@@ -95,7 +96,7 @@ export class BlockCache implements ByteSource {
   private readonly inflight = new Map<number, BlockFetch>();
   private queue: PendingRead[] = [];
   private flushScheduled = false;
-  private readonly limit: LimitFunction;
+  private readonly limit: PriorityLimit;
   private learnedSize: number | undefined;
   private readonly opts: Required<BlockCacheOptions>;
   private counters = { hits: 0, misses: 0, fetches: 0, directRanges: 0, directFromCache: 0, evictions0: 0 };
@@ -121,7 +122,7 @@ export class BlockCache implements ByteSource {
     this.key = source.key;
     this.blockSize = this.opts.blockSize;
     this.lru = new ByteLRU(this.opts.cacheBytes, (b) => b.byteLength);
-    this.limit = pLimit(this.opts.concurrency);
+    this.limit = new PriorityLimit(this.opts.concurrency);
   }
 
   /** Stored chunk bytes a dataset read keeps fetched and not yet decoded. */
@@ -225,7 +226,7 @@ export class BlockCache implements ByteSource {
       } else toFetch.push(i);
     });
     const fetchRange: RangeFetch = (offset, length, signal) =>
-      this.limit(async () => {
+      this.limit.run('data', async () => {
         // The caller may have aborted while this GET sat in the concurrency queue.
         throwIfAborted(signal);
         try {
@@ -376,7 +377,7 @@ export class BlockCache implements ByteSource {
       // Gap blocks already in flight elsewhere keep their own fetch; this one only adds a copy.
       for (let i = fetch.first; i < fetch.first + fetch.count; i++) if (!this.inflight.has(i)) this.inflight.set(i, fetch);
       for (const m of group.members) for (const read of missing.get(indices[m]!)!) this.wait(read, fetch);
-      void this.limit(() => this.runFetch(fetch));
+      void this.limit.run('metadata', () => this.runFetch(fetch));
     }
     for (const read of batch) if (!read.settled && read.waitingOn.size === 0) this.complete(read);
   }
