@@ -1823,6 +1823,37 @@ def build_vds():
          'unmapped cells (libver=v110)', group=[name, src], bundle=[src])
 
 
+def build_vds_large():
+    """Virtual datasets of more elements than a coordinate list should ever hold (4.8M, 1.2M per
+    mapping), mapped by regular hyperslabs from sources in the same file: read block-wise, not
+    element by element."""
+    name = 'vds_large.h5'
+    f = new_file(name, 'v110')
+    comp = dict(chunks=(1, 100_000), compression='gzip', shuffle=True)
+    for i in range(4):
+        ds(f, f's{i}', data=(np.arange(1_200_000, dtype='<i4') + i * 10_000_000).reshape(3, 400_000), **comp)
+    for k, off in (('even', 0), ('odd', 5_000_000)):
+        ds(f, k, data=np.arange(2_000, dtype='<i4') + off, chunks=(500,), compression='gzip', shuffle=True)
+    lay = h5py.VirtualLayout(shape=(12, 400_000), dtype='<i4')
+    for i in range(4):
+        lay[3 * i:3 * i + 3, :] = h5py.VirtualSource('.', f's{i}', shape=(3, 400_000))
+    make_vds(f, 'rows', lay, -1)
+    # (Kept small: the oracle lists a stride-2 selection's blocks, one per element.)
+    lay = h5py.VirtualLayout(shape=(4_000,), dtype='<i4')
+    lay[0::2] = h5py.VirtualSource('.', 'even', shape=(2_000,))
+    lay[1::2] = h5py.VirtualSource('.', 'odd', shape=(2_000,))
+    make_vds(f, 'interleaved', lay, -1)
+    # Rows 0-1 of a window of s0 and s3, columns flipped into two halves, the rest unmapped.
+    lay = h5py.VirtualLayout(shape=(4, 800_000), dtype='<i4')
+    lay[0:2, 0:400_000] = h5py.VirtualSource('.', 's3', shape=(3, 400_000))[1:3, :]
+    lay[2:4, 500_000:800_000] = h5py.VirtualSource('.', 's0', shape=(3, 400_000))[0:2, 100_000:400_000]
+    make_vds(f, 'windows', lay, -7)
+    f.close()
+    spec(name, 'vds', 'virtual datasets of 3.2-4.8M elements from sources in the same file: '
+         'row blocks and windows with unmapped cells; and a small interleave (stride 2) '
+         '(libver=v110)')
+
+
 def build_example():
     name = 'example.h5'
     f = new_file(name, 'earliest')
@@ -1874,7 +1905,7 @@ def build_example():
 
 BUILDERS = [build_example, build_groups, build_links, build_attrs, build_dtypes, build_spaces,
             build_layouts, build_filters, build_file_level, build_large, build_external,
-            build_vds]
+            build_vds, build_vds_large]
 
 
 def main():

@@ -63,7 +63,8 @@ function dimHits(start: number, step: number, count: number, chunkStart: number,
   return { outStart: iLo, inStart: start + iLo * step - chunkStart, count: iHi - iLo + 1, step };
 }
 
-function strides(dims: number[]): number[] {
+/** Row-major element strides of an array of `dims`. */
+export function strides(dims: number[]): number[] {
   const s = new Array<number>(dims.length);
   let acc = 1;
   for (let d = dims.length - 1; d >= 0; d--) {

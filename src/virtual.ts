@@ -1,8 +1,10 @@
 /**
  * Virtual datasets (layout class 3): a mapping list in the global heap pairs a selection of the
  * virtual dataset with a selection of a source dataset, in this file ('.') or another one.
- * Reading maps each selected virtual element to its source element, then reads every source's
- * elements in one point-selection read per source, all sources in parallel.
+ * Reading maps the selection onto each mapping's source and reads all sources in parallel: a
+ * mapping between boxes (regular hyperslabs or 'all' of equal per-dimension lengths, the usual
+ * kind) maps dimension by dimension and reads one source hyperslab; any other pairs elements
+ * one by one and reads the source by points.
  */
 import { H5Error } from './errors.js';
 import type { FormatContext } from './format/context.js';
@@ -10,9 +12,10 @@ import { cstring, cursor, readLength, u8 } from './format/cursor.js';
 import { readGlobalHeapObjects } from './format/global-heap.js';
 import type { Layout } from './format/types.js';
 import { readSelection, type Selection as StoredSelection } from './values/selection.js';
-import { selectedCoordinates, selectionInfo } from './values/selection-info.js';
+import { selectedCoordinates, selectionInfo, type SelectionInfo } from './values/selection-info.js';
 import type { Selection } from './selection.js';
 import type { Dataset } from './objects.js';
+import { strides } from './read-plan.js';
 
 export interface VirtualMapping {
   file: string;
@@ -146,43 +149,230 @@ export async function readVirtual(
   const layout = ds.info.layout as Extract<Layout, { class: 'virtual' }>;
   const mappings = (await concreteMappings(ds, await readVirtualMappings(ds.context({ signal }), layout), signal)).mappings;
   const size = ds.info.datatype.size;
-  // Virtual element (row-major linear index) → position in the output.
-  const strides = dims.map((_, d) => dims.slice(d + 1).reduce((a, b) => a * b, 1));
-  const wanted = new Map<number, number>();
-  if (sel.kind === 'points') sel.points.forEach((p, i) => wanted.set(p.reduce((a, x, d) => a + x * strides[d]!, 0), i));
-  else {
-    let i = 0;
-    const rec = (d: number, acc: number) => {
-      if (d === dims.length) return void wanted.set(acc, i++);
-      const s = sel.slices[d]!;
-      for (let k = 0; k < s.count; k++) rec(d + 1, acc + (s.start + k * s.step) * strides[d]!);
-    };
-    rec(0, 0);
-  }
+  let byElement: ElementIndex | undefined;
   await Promise.all(
     mappings.map(async (m) => {
       if (JSON.stringify([m.virtual, m.source], (_k, v) => (v === Infinity ? 'INF' : v)).includes('"INF"')) {
         throw new H5Error('Unsupported', 'virtual datasets with unlimited mappings', { path: ds.path });
       }
-      const vCoords = selectedCoordinates(selectionInfo(m.virtual, dims));
-      const hits: Array<{ outIndex: number; k: number }> = [];
-      vCoords.forEach((v, k) => {
-        const o = wanted.get(v.reduce((a, x, d) => a + x * strides[d]!, 0));
-        if (o !== undefined) hits.push({ outIndex: o, k });
-      });
-      if (!hits.length) return;
+      const vInfo = selectionInfo(m.virtual, dims);
+      if (vInfo.npoints === 0) return;
+      const vBox = boxOf(vInfo, dims);
+      // The caller's hyperslab inside the mapping, per dimension; null: the source is not needed.
+      const hits = sel.kind === 'hyperslab' && vBox && vBox.length > 0 ? boxHits(sel, vBox) : undefined;
+      if (hits === null) return;
       // A missing source file or dataset reads as the fill value, as the HDF5 library does.
       const source = await openSource(ds, m.file, m.dataset, signal);
       if (!source) return;
-      const sCoords = selectedCoordinates(selectionInfo(m.source, source.shape ?? []));
-      if (sCoords.length !== vCoords.length) {
-        throw new H5Error('Corrupt', `VDS mapping selects ${vCoords.length} virtual and ${sCoords.length} source elements`, { path: ds.path });
-      }
       if (source.info.datatype.size !== size) {
         throw new H5Error('Unsupported', `VDS source ${m.dataset} has element size ${source.info.datatype.size}, the VDS ${size}`, { path: ds.path });
       }
-      const raw = await source.readRaw({ points: hits.map((h) => sCoords[h.k]!) }, { signal });
-      hits.forEach((h, j) => out.set(raw.subarray(j * size, (j + 1) * size), h.outIndex * size));
+      const sShape = source.shape ?? [];
+      const sInfo = selectionInfo(m.source, sShape);
+      if (sInfo.npoints !== vInfo.npoints) {
+        throw new H5Error('Corrupt', `VDS mapping selects ${vInfo.npoints} virtual and ${sInfo.npoints} source elements`, { path: ds.path });
+      }
+      const sBox = boxOf(sInfo, sShape);
+      if (vBox && sBox && vBox.length > 0 && sBox.length === vBox.length && sBox.every((p, d) => boxLength(p) === boxLength(vBox[d]!))) {
+        if (sel.kind === 'points') return readPoints(source, sel.points, vBox, sBox, out, size, signal);
+        const plan = sourcePlan(hits!, sBox);
+        if (plan) return readSeparable(source, sel, hits!, plan, out, size, signal);
+      }
+      byElement ??= elementIndex(sel, dims);
+      await readByElement(source, vInfo, sInfo, byElement, out, size, ds.path, signal);
     }),
   );
+}
+
+/** One dimension of a box selection: `count` blocks of `block` coordinates, `stride` apart. */
+interface Pattern {
+  start: number;
+  stride: number;
+  count: number;
+  block: number;
+}
+
+const boxLength = (p: Pattern) => p.count * p.block;
+
+/**
+ * A regular hyperslab or 'all' selects the Cartesian product of one pattern per dimension, so
+ * its k-th element (row-major) is the one whose per-dimension positions give k. Null for points
+ * and irregular hyperslabs.
+ */
+function boxOf(info: SelectionInfo, extent: number[]): Pattern[] | null {
+  if (info.type === 'all') return extent.map((n) => ({ start: 0, stride: 1, count: 1, block: n }));
+  const r = info.regular;
+  if (info.type !== 'hyperslabs' || !r) return null;
+  return r.start.map((start, d) => ({ start, stride: r.stride[d]!, count: r.count[d]!, block: r.block[d]! }));
+}
+
+/** The position of coordinate x in a pattern's row-major order, or -1. */
+function positionOf(p: Pattern, x: number): number {
+  const rel = x - p.start;
+  if (rel < 0) return -1;
+  const q = p.count === 1 ? 0 : Math.floor(rel / p.stride);
+  const r = rel - q * p.stride;
+  return q < p.count && r < p.block ? q * p.block + r : -1;
+}
+
+const coordinateAt = (p: Pattern, i: number) => p.start + Math.floor(i / p.block) * p.stride + (i % p.block);
+
+/** Per dimension: the output indexes of the caller's slice that fall in the box, and their box positions. */
+type Hits = Array<{ out: number[]; pos: number[] }>;
+
+function boxHits(sel: Selection & { kind: 'hyperslab' }, box: Pattern[]): Hits | null {
+  const hits: Hits = [];
+  for (let d = 0; d < box.length; d++) {
+    const s = sel.slices[d]!;
+    const h = { out: [] as number[], pos: [] as number[] };
+    for (let k = 0; k < s.count; k++) {
+      const i = positionOf(box[d]!, s.start + k * s.step);
+      if (i >= 0) {
+        h.out.push(k);
+        h.pos.push(i);
+      }
+    }
+    if (!h.out.length) return null;
+    hits.push(h);
+  }
+  return hits;
+}
+
+/** Reading more than this many times the wanted elements as one source hyperslab is not worth it. */
+const MAX_OVERREAD = 8;
+
+/**
+ * The source hyperslab ([start, stop, step] per dimension) holding the wanted elements, and each
+ * wanted element's index along each dimension of it: exact when the wanted source coordinates
+ * are evenly spaced, else their bounding range; null if that range is mostly unwanted.
+ */
+function sourcePlan(hits: Hits, sBox: Pattern[]): { slab: Array<[number, number, number]>; at: number[][] } | null {
+  const slab: Array<[number, number, number]> = [];
+  const at: number[][] = [];
+  let overread = 1;
+  for (let d = 0; d < hits.length; d++) {
+    const c = hits[d]!.pos.map((i) => coordinateAt(sBox[d]!, i));
+    const step = c.length > 1 ? c[1]! - c[0]! : 1;
+    if (step > 0 && c.every((x, j) => x === c[0]! + j * step)) {
+      slab.push([c[0]!, c[0]! + (c.length - 1) * step + 1, step]);
+      at.push(c.map((_, j) => j));
+    } else {
+      const lo = Math.min(...c);
+      const hi = Math.max(...c);
+      slab.push([lo, hi + 1, 1]);
+      at.push(c.map((x) => x - lo));
+      overread *= (hi - lo + 1) / c.length;
+    }
+  }
+  return overread > MAX_OVERREAD ? null : { slab, at };
+}
+
+/**
+ * A mapping between boxes of equal per-dimension lengths maps dimension by dimension: the
+ * element at positions (i0, i1, ...) of the virtual box comes from positions (i0, i1, ...) of the
+ * source box. The source is read as one hyperslab (see sourcePlan) and scattered into `out`,
+ * contiguous runs at a time; no per-element list is ever built.
+ */
+async function readSeparable(
+  source: Dataset,
+  sel: Selection & { kind: 'hyperslab' },
+  hits: Hits,
+  plan: { slab: Array<[number, number, number]>; at: number[][] },
+  out: Uint8Array,
+  size: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  const { slab, at } = plan;
+  const rank = hits.length;
+  const block = await source.readRaw(slab, { signal });
+  const readStr = strides(slab.map(([a, b, st]) => Math.ceil((b - a) / st)));
+  const outStr = strides(sel.slices.map((s) => s.count));
+  // Runs along the last dimension where both sides advance by one element.
+  const last = rank - 1;
+  const lo = hits[last]!.out;
+  const la = at[last]!;
+  const runs: Array<[number, number, number]> = [];
+  for (let j = 0; j < lo.length; ) {
+    let n = 1;
+    while (j + n < lo.length && lo[j + n] === lo[j]! + n && la[j + n] === la[j]! + n) n++;
+    runs.push([lo[j]!, la[j]!, n]);
+    j += n;
+  }
+  const idx = new Array<number>(last).fill(0);
+  for (;;) {
+    let o = 0;
+    let r = 0;
+    for (let d = 0; d < last; d++) {
+      o += hits[d]!.out[idx[d]!]! * outStr[d]!;
+      r += at[d]![idx[d]!]! * readStr[d]!;
+    }
+    for (const [oi, ri, n] of runs) out.set(block.subarray((r + ri) * size, (r + ri + n) * size), (o + oi) * size);
+    let d = last - 1;
+    while (d >= 0 && ++idx[d]! >= hits[d]!.out.length) idx[d--] = 0;
+    if (d < 0) break;
+  }
+}
+
+/** Points through a box mapping: each point's per-dimension positions give its source element. */
+async function readPoints(source: Dataset, points: number[][], vBox: Pattern[], sBox: Pattern[], out: Uint8Array, size: number, signal?: AbortSignal): Promise<void> {
+  const outIndex: number[] = [];
+  const coords: number[][] = [];
+  points.forEach((p, i) => {
+    const pos = p.map((x, d) => positionOf(vBox[d]!, x));
+    if (pos.some((q) => q < 0)) return;
+    outIndex.push(i);
+    coords.push(pos.map((q, d) => coordinateAt(sBox[d]!, q)));
+  });
+  if (!coords.length) return;
+  const raw = await source.readRaw({ points: coords }, { signal });
+  outIndex.forEach((o, j) => out.set(raw.subarray(j * size, (j + 1) * size), o * size));
+}
+
+/** Virtual element (row-major linear index) -> its position in the output. */
+type ElementIndex = { strides: number[]; wanted: Map<number, number> };
+
+function elementIndex(sel: Selection, dims: number[]): ElementIndex {
+  const str = strides(dims);
+  const wanted = new Map<number, number>();
+  if (sel.kind === 'points') sel.points.forEach((p, i) => wanted.set(p.reduce((a, x, d) => a + x * str[d]!, 0), i));
+  else {
+    let i = 0;
+    const rec = (d: number, acc: number) => {
+      if (d === dims.length) return void wanted.set(acc, i++);
+      const s = sel.slices[d]!;
+      for (let k = 0; k < s.count; k++) rec(d + 1, acc + (s.start + k * s.step) * str[d]!);
+    };
+    rec(0, 0);
+  }
+  return { strides: str, wanted };
+}
+
+/**
+ * Any other mapping (points, irregular hyperslabs, boxes of different shapes): every element of
+ * the mapping is listed and paired in row-major order, and the source is read by points. Bounded
+ * by selectedCoordinates' element limit.
+ */
+async function readByElement(
+  source: Dataset,
+  vInfo: SelectionInfo,
+  sInfo: SelectionInfo,
+  index: ElementIndex,
+  out: Uint8Array,
+  size: number,
+  path: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const vCoords = selectedCoordinates(vInfo);
+  const hits: Array<{ outIndex: number; k: number }> = [];
+  vCoords.forEach((v, k) => {
+    const o = index.wanted.get(v.reduce((a, x, d) => a + x * index.strides[d]!, 0));
+    if (o !== undefined) hits.push({ outIndex: o, k });
+  });
+  if (!hits.length) return;
+  const sCoords = selectedCoordinates(sInfo);
+  if (sCoords.length !== vCoords.length) {
+    throw new H5Error('Corrupt', `VDS mapping selects ${vCoords.length} virtual and ${sCoords.length} source elements`, { path });
+  }
+  const raw = await source.readRaw({ points: hits.map((h) => sCoords[h.k]!) }, { signal });
+  hits.forEach((h, j) => out.set(raw.subarray(j * size, (j + 1) * size), h.outIndex * size));
 }
