@@ -5,6 +5,7 @@
 import { BlockCache, type BlockCacheOptions, type BlockCacheStats } from './cache/block-cache.js';
 import { withStats } from './cache/stats.js';
 import { openSource, type OpenSourceOptions, type SourceInput } from './drivers/open.js';
+import { together } from './together.js';
 import { H5Error, throwIfAborted } from './errors.js';
 import { redactUrl } from './drivers/url.js';
 import { readAt, type FormatContext } from './format/context.js';
@@ -120,7 +121,7 @@ export class H5File extends Group {
    */
   async readDatasets(requests: Array<DatasetRequest | string>, options?: { signal?: AbortSignal }): Promise<Record<string, ReadResult>> {
     const reqs = requests.map((r) => (typeof r === 'string' ? { dataset: r } : r));
-    const results = await Promise.all(reqs.map((r) => this.readDataset(r.dataset, r.hyperslice ?? r.selection, options)));
+    const results = await together(options?.signal, reqs.map((r) => (signal: AbortSignal) => this.readDataset(r.dataset, r.hyperslice ?? r.selection, { ...options, signal })));
     const out: Record<string, ReadResult> = Object.create(null);
     reqs.forEach((r, i) => (out[r.dataset] = results[i]!));
     return out;

@@ -2,6 +2,7 @@
  * The h5py-like object model: File and Group navigate links, Dataset carries its metadata and
  * reads data, Datatype is a committed (named) datatype. Every async call takes {signal}.
  */
+import { together } from './together.js';
 import { H5Error, throwIfAborted } from './errors.js';
 import { withSignal, type FormatContext } from './format/context.js';
 import { decodeDatatypeMessage } from './format/messages/datatype.js';
@@ -205,8 +206,9 @@ export class Group extends H5Object {
       const g = stack.shift()!;
       const links = await g.links(options);
       // Open every member of this group together: one wave for the whole level.
-      const nodes = await Promise.all(
-        links.map((l) => (l.kind === 'hard' ? openObject(this.file, joinPath(g.path, l.name), l.address, options) : Promise.resolve(null))),
+      const nodes = await together(
+        options?.signal,
+        links.map((l) => (signal: AbortSignal) => (l.kind === 'hard' ? openObject(this.file, joinPath(g.path, l.name), l.address, { ...options, signal }) : Promise.resolve(null))),
       );
       const subgroups: Group[] = [];
       for (let i = 0; i < links.length; i++) {
@@ -231,14 +233,15 @@ export class Group extends H5Object {
    */
   async list(options: CallOptions & { attributes?: boolean } = {}): Promise<ListEntry[]> {
     const links = await this.links(options);
-    return Promise.all(
-      links.map(async (link): Promise<ListEntry> => {
+    return together(
+      options.signal,
+      links.map((link) => async (signal: AbortSignal): Promise<ListEntry> => {
         const path = joinPath(this.path, link.name);
         if (link.kind !== 'hard') return { name: link.name, path, kind: 'link', link };
-        const node = await openObject(this.file, path, link.address, options);
+        const node = await openObject(this.file, path, link.address, { ...options, signal });
         const entry: ListEntry = { name: link.name, path, kind: node.kind, link };
         if (node.kind === 'dataset') Object.assign(entry, { shape: node.shape, dtype: node.dtype });
-        if (options.attributes) entry.attrs = await node.attrs(options);
+        if (options.attributes) entry.attrs = await node.attrs({ ...options, signal });
         return entry;
       }),
     );
