@@ -239,6 +239,21 @@ describe('requests, bytes and waves over HTTP', () => {
     await expectCode(open(server.urlOf('/large_1d.h5'), { cache: { readAheadBytes: 0 } }), 'Invalid');
   });
 
+  it('overlapping reads of one dataset share the GETs of the chunks they both touch', async () => {
+    const chunks = oracle('large_1d.h5').objects['/signal'].chunk_table as Array<{ offset: number[]; size: number }>;
+    const stored = (from: number, to: number) => chunks.filter((c) => c.offset[0]! >= from && c.offset[0]! < to).reduce((n, c) => n + c.size, 0);
+    const f = await open(server.urlOf('/large_1d.h5'), small);
+    const ds = (await f.get('/signal')) as Dataset;
+    await ds.read([[0, 1]]); // the chunk index, cached
+    f.resetStats();
+    const [a, b] = await Promise.all([ds.read([[0, 15_000]]), ds.read([[5_000, 25_000]])]);
+    expect(Array.from((a.data as Float32Array).subarray(5_000, 5_010))).toEqual(Array.from((b.data as Float32Array).subarray(0, 10)));
+    // Chunks 0-2 once each (the first read's GET of chunks 0-1 is shared), not 0-1 and 0-2.
+    expect(f.stats().bytesTransferred).toBe(stored(0, 30_000));
+    expect(f.stats().directShared).toBe(2);
+    await f.close();
+  });
+
   it('opening and listing costs few waves on a plain and on a paged file', async () => {
     for (const name of ['groups_latest.h5', 'paged_repack.h5']) {
       server.reset();

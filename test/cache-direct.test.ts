@@ -47,6 +47,51 @@ describe('BlockCache.readDirect (chunk data)', () => {
     expect(cache.stats).toMatchObject({ requests: 2, waves: 1, blocksCached: 0 });
   });
 
+  it('shares a range already in flight: two reads of the same bytes make one GET', async () => {
+    const { cache, gets } = stack();
+    const a = cache.readDirect([{ offset: 20 * B, length: 3000 }, { offset: 90 * B, length: 500 }]);
+    const b = cache.readDirect([{ offset: 20 * B, length: 3000 }]);
+    const [[a1, a2], [b1]] = await Promise.all([a, b]);
+    expect(a1).toEqual(expected(20 * B, 3000));
+    expect(b1).toEqual(expected(20 * B, 3000));
+    expect(a2).toEqual(expected(90 * B, 500));
+    expect(gets()).toEqual([
+      [20 * B, 3000],
+      [90 * B, 500],
+    ]);
+    expect(cache.stats).toMatchObject({ directRanges: 3, directShared: 1 });
+    // Settled ranges are not kept: a later read fetches again.
+    await cache.readDirect([{ offset: 20 * B, length: 3000 }]);
+    expect(gets()).toHaveLength(3);
+  });
+
+  it('a shared GET survives one reader aborting, and stops when every reader has', async () => {
+    const { cache, source } = stack({}, { delayMs: 30 });
+    const first = new AbortController();
+    const a = cache.readDirect([{ offset: 40 * B, length: 100 }], { signal: first.signal });
+    const b = cache.readDirect([{ offset: 40 * B, length: 100 }]);
+    first.abort();
+    await expect(a).rejects.toMatchObject({ code: 'Aborted' });
+    expect((await b)[0]).toEqual(expected(40 * B, 100));
+    expect(source.requests).toHaveLength(1);
+    expect(source.requests[0]!.aborted).toBe(false);
+
+    const c1 = new AbortController();
+    const c2 = new AbortController();
+    const c = cache.readDirect([{ offset: 60 * B, length: 100 }], { signal: c1.signal });
+    const d = cache.readDirect([{ offset: 60 * B, length: 100 }], { signal: c2.signal });
+    await new Promise((r) => setTimeout(r, 5));
+    c1.abort();
+    c2.abort();
+    await expect(c).rejects.toMatchObject({ code: 'Aborted' });
+    await expect(d).rejects.toMatchObject({ code: 'Aborted' });
+    await new Promise((r) => setTimeout(r, 40));
+    expect(source.requests[1]).toMatchObject({ offset: 60 * B, aborted: true });
+    // An abandoned range is forgotten at once: the next read starts its own GET.
+    expect((await cache.readDirect([{ offset: 60 * B, length: 100 }]))[0]).toEqual(expected(60 * B, 100));
+    expect(source.requests).toHaveLength(3);
+  });
+
   it('serves a range held entirely in cached blocks without a GET', async () => {
     const { cache, gets } = stack();
     await cache.read(0, 2 * B);

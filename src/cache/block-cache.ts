@@ -15,6 +15,7 @@ import type { ByteRange, ByteSource, ReadOptions } from '../source.js';
 import { coalesceRanges, readCoalesced, type RangeFetch } from './coalesce.js';
 import { ByteLRU } from './lru.js';
 import { PriorityLimit } from './priority-limit.js';
+import { SharedRanges } from './shared-ranges.js';
 import { scheduleMacrotask } from './schedule.js';
 import { isStatsSource, type IOStats } from './stats.js';
 
@@ -51,9 +52,10 @@ export interface BlockCacheStats extends Partial<IOStats> {
   bytesCached: number;
   /** GETs this cache issued (blocks and direct reads). */
   fetches: number;
-  /** readDirect ranges asked for, and how many of them the cached blocks served. */
+  /** readDirect ranges asked for, how many the cached blocks served, and how many joined an identical range in flight. */
   directRanges: number;
   directFromCache: number;
+  directShared: number;
 }
 
 /** One GET of consecutive blocks, shared by every read waiting for any of them. */
@@ -99,7 +101,8 @@ export class BlockCache implements ByteSource {
   private readonly limit: PriorityLimit;
   private learnedSize: number | undefined;
   private readonly opts: Required<BlockCacheOptions>;
-  private counters = { hits: 0, misses: 0, fetches: 0, directRanges: 0, directFromCache: 0, evictions0: 0 };
+  private counters = { hits: 0, misses: 0, fetches: 0, directRanges: 0, directFromCache: 0, directShared: 0, evictions0: 0 };
+  private readonly directInflight = new SharedRanges();
 
   constructor(readonly source: ByteSource, options: BlockCacheOptions = {}) {
     this.opts = {
@@ -235,19 +238,17 @@ export class BlockCache implements ByteSource {
           throw toH5Error(e, 'Network', `reading bytes ${offset}-${offset + length}`, { source: this.key, offset });
         }
       });
-    const fetched = readCoalesced(
-      toFetch.map((i) => ranges[i]!),
-      { maxGap: this.opts.directMaxGap, maxRequestBytes: this.opts.directMaxRequestBytes, size: this.size },
-      fetchRange,
-      options?.signal,
+    const { results: fetched, shared } = this.directInflight.read(toFetch.map((i) => ranges[i]!), options?.signal, (fresh, signal) =>
+      readCoalesced(fresh, { maxGap: this.opts.directMaxGap, maxRequestBytes: this.opts.directMaxRequestBytes, size: this.size }, fetchRange, signal),
     );
+    this.counters.directShared += shared;
     toFetch.forEach((i, k) => (results[i] = fetched[k]));
     return results as Promise<Uint8Array>[];
   }
 
   get stats(): BlockCacheStats {
     const io = isStatsSource(this.source) ? { ...this.source.stats } : {};
-    const { hits, misses, fetches, directRanges, directFromCache, evictions0 } = this.counters;
+    const { hits, misses, fetches, directRanges, directFromCache, directShared, evictions0 } = this.counters;
     return {
       ...io,
       hits,
@@ -258,12 +259,13 @@ export class BlockCache implements ByteSource {
       fetches,
       directRanges,
       directFromCache,
+      directShared,
     };
   }
 
   /** Zeroes the counters here and in a wrapped StatsSource; cached blocks stay. */
   resetStats(): void {
-    this.counters = { hits: 0, misses: 0, fetches: 0, directRanges: 0, directFromCache: 0, evictions0: this.lru.evictions };
+    this.counters = { hits: 0, misses: 0, fetches: 0, directRanges: 0, directFromCache: 0, directShared: 0, evictions0: this.lru.evictions };
     if (isStatsSource(this.source)) this.source.resetStats();
   }
 
