@@ -96,6 +96,17 @@ def netcdf_group(f):
     g.create_dataset('raw', data=np.arange(6, dtype='u2').reshape(2, 3))
 
 
+def model_calendar_group(f):
+    """A time coordinate in a model calendar (360_day) with a variable on it."""
+    g = f.create_group('nc4_360day')
+    time = g.create_dataset('time', data=np.array([0, 29.5, 30, 359], dtype='f8'))
+    time.make_scale('time')
+    time.attrs['units'] = 'days since 2000-02-01'
+    time.attrs['calendar'] = '360_day'
+    v = g.create_dataset('tas', data=np.array([280, 281, 282, 283], dtype='f4'))
+    v.dims[0].attach_scale(time)
+
+
 def main():
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with h5py.File(OUT, 'w', libver='earliest', track_order=False) as f:
@@ -103,6 +114,7 @@ def main():
         photon_group(f, 'gt1l', 5000, 1, True)
         photon_group(f, 'gt2l', 3000, 2, False)
         netcdf_group(f)
+        model_calendar_group(f)
         anc = f.create_group('ancillary_data')
         t = anc.create_dataset('atlas_sdp_gps_epoch', data=np.array([1198800018.0]))
         t.attrs['units'] = 'seconds since 1980-01-06T00:00:00.000000Z'

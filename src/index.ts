@@ -21,3 +21,4 @@ export type { Column, TypedArray, CompoundColumn } from './values/column.js';
 export { compoundRecords } from './values/column.js';
 export { registerFilter } from './filters/registry.js';
 export { openGroup, LabeledGroup, type LabeledOptions, type LabeledReadOptions, type LabeledVariable, type LabeledArray, type DimensionSlice } from './labeled.js';
+export { decodeTimes, decodeCalendarDates, isTimeUnits, type CFDate } from './labeled/times.js';

@@ -11,7 +11,7 @@ import type { ReadResult } from './dataset-read.js';
 import type { TypedArray } from './values/column.js';
 import { decodeCF, needsCF } from './labeled/cf.js';
 import { assignDimensions, coordinateNames, isDimOnly, referenceTargets, type VarMeta } from './labeled/dims.js';
-import { decodeTimes, isTimeUnits } from './labeled/times.js';
+import { decodeCalendarDates, decodeTimes, isModelCalendar, isTimeUnits, type CFDate } from './labeled/times.js';
 
 /** A slice of one dimension: [start, stop] or [start, stop, step] (stop exclusive). */
 export type DimensionSlice = [number, number] | [number, number, number];
@@ -65,8 +65,10 @@ export interface LabeledArray {
   mask?: Uint8Array;
   /** Whether CF decoding changed anything (false: `data` is the raw data). */
   decoded: boolean;
-  /** Time coordinates as Dates (null for missing), with decodeTimes; absent for calendars other than standard/gregorian/proleptic_gregorian. */
+  /** Time coordinates as Dates (null for missing), with decodeTimes, for the real-world calendars (standard, gregorian, proleptic_gregorian, julian). */
   times?: (Date | null)[];
+  /** Time coordinates of a model calendar (noleap, all_leap, 360_day...) as labels in it, with decodeTimes. */
+  calendarDates?: (CFDate | null)[];
   /** The values as stored, and the attributes unchanged. */
   raw: ReadResult;
   attrs: Record<string, unknown>;
@@ -191,10 +193,13 @@ function labelled(v: LabeledVariable, raw: ReadResult, start: number[], opts: La
   }
   if (opts.decodeTimes && isTimeUnits(v.attrs.units) && ArrayBuffer.isView(arr.data)) {
     try {
-      arr.times = decodeTimes(arr.data as TypedArray as ArrayLike<number>, v.attrs.units, v.attrs.calendar);
-      if (arr.mask) arr.mask.forEach((m, i) => m && (arr.times![i] = null));
+      const values = arr.data as TypedArray as ArrayLike<number>;
+      const out = isModelCalendar(v.attrs.calendar)
+        ? (arr.calendarDates = decodeCalendarDates(values, v.attrs.units, v.attrs.calendar))
+        : (arr.times = decodeTimes(values, v.attrs.units, v.attrs.calendar));
+      if (arr.mask) arr.mask.forEach((m, i) => m && (out[i] = null));
     } catch (e) {
-      // A calendar JS Dates cannot hold (noleap, 360_day...): the numbers stay, without `times`.
+      // A calendar coh5 does not decode ('none', unknown names): the numbers stay, without `times`.
       if (!(e instanceof H5Error && e.code === 'Unsupported')) throw e;
     }
   }

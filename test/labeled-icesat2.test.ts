@@ -155,6 +155,14 @@ describe('labelled ICESat-2 groups', () => {
     expect(Array.from(r.t!.data as Float64Array)).toEqual([1, 2, 4, 5]);
     expect(r.y!.times!.map((d) => d!.toISOString().slice(0, 10))).toEqual(['2000-01-11', '2000-01-21', '2000-01-31', '2000-02-10']);
   });
+
+  it('decodes a model calendar (360_day) to labels in that calendar, not Dates', async () => {
+    const g = await openGroup(f, '/nc4_360day', { decodeTimes: true });
+    expect(g.variables.tas!.dims).toEqual(['time']);
+    const t = await g.readVariable('time');
+    expect(t.times).toBeUndefined();
+    expect(t.calendarDates!.map((d) => `${d!.year}-${d!.month}-${d!.day}T${d!.hour}`)).toEqual(['2000-2-1T0', '2000-2-30T12', '2000-3-1T0', '2001-1-30T0']);
+  });
 });
 
 describe('labelled reads over HTTP', () => {
