@@ -83,7 +83,9 @@ interface WorkerResult {
 
 function runWorker(job: Job): Promise<WorkerResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...(job.live ? ['--expose-gc'] : []), join(OUT, 'dist', 'worker.js'), JSON.stringify(job)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // BENCH_NODE_ARGS: extra node flags for the readers' processes (e.g. --cpu-prof, to profile).
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, ...(job.live ? ['--expose-gc'] : []), join(OUT, 'dist', 'worker.js'), JSON.stringify(job)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (c) => (out += c));
