@@ -199,7 +199,7 @@ function labelled(v: LabeledVariable, raw: ReadResult, start: number[], opts: La
         : (arr.times = decodeTimes(values, v.attrs.units, v.attrs.calendar));
       if (arr.mask) arr.mask.forEach((m, i) => m && (out[i] = null));
     } catch (e) {
-      // A calendar coh5 does not decode ('none', unknown names): the numbers stay, without `times`.
+      // A calendar coh5 does not decode ('none', unknown names): the numbers stay, without times or calendarDates.
       if (!(e instanceof H5Error && e.code === 'Unsupported')) throw e;
     }
   }

@@ -4,6 +4,7 @@
  * Everything works on raw element bytes; values are decoded once, after assembly.
  */
 import type { Selection } from './selection.js';
+import { unshuffleElements } from './filters/shuffle.js';
 
 /** Per dimension: the (output index, index inside the chunk) pairs a chunk contributes. */
 interface DimHits {
@@ -87,38 +88,8 @@ export interface ChunkBytes {
 
 /** Copies `count` consecutive elements from element `inElem` of a chunk to element `outElem` of `out`. */
 export function copyElements(chunk: ChunkBytes, inElem: number, out: Uint8Array, outElem: number, count: number, size: number): void {
-  const src = chunk.data;
-  const n = chunk.shuffled;
-  if (n === 0) {
-    out.set(src.subarray(inElem * size, (inElem + count) * size), outElem * size);
-    return;
-  }
-  let o = outElem * size;
-  if (size === 4) {
-    const p1 = n + inElem, p2 = 2 * n + inElem, p3 = 3 * n + inElem;
-    for (let i = 0; i < count; i++, o += 4) {
-      out[o] = src[inElem + i]!;
-      out[o + 1] = src[p1 + i]!;
-      out[o + 2] = src[p2 + i]!;
-      out[o + 3] = src[p3 + i]!;
-    }
-  } else if (size === 8) {
-    for (let i = 0, k = inElem; i < count; i++, k++, o += 8) {
-      out[o] = src[k]!;
-      out[o + 1] = src[n + k]!;
-      out[o + 2] = src[2 * n + k]!;
-      out[o + 3] = src[3 * n + k]!;
-      out[o + 4] = src[4 * n + k]!;
-      out[o + 5] = src[5 * n + k]!;
-      out[o + 6] = src[6 * n + k]!;
-      out[o + 7] = src[7 * n + k]!;
-    }
-  } else {
-    for (let b = 0; b < size; b++) {
-      const row = b * n + inElem;
-      for (let i = 0, q = o + b; i < count; i++, q += size) out[q] = src[row + i]!;
-    }
-  }
+  if (chunk.shuffled === 0) out.set(chunk.data.subarray(inElem * size, (inElem + count) * size), outElem * size);
+  else unshuffleElements(chunk.data, chunk.shuffled, inElem, count, size, out, outElem * size);
 }
 
 /**

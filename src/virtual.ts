@@ -179,7 +179,7 @@ export async function readVirtual(
         if (plan) return readSeparable(source, sel, hits!, plan, out, size, signal);
       }
       byElement ??= elementIndex(sel, dims);
-      await readByElement(source, vInfo, sInfo, byElement, out, size, ds.path, signal);
+      await readByElement(source, vInfo, sInfo, byElement, out, size, signal);
     }),
   );
 }
@@ -359,7 +359,6 @@ async function readByElement(
   index: ElementIndex,
   out: Uint8Array,
   size: number,
-  path: string,
   signal?: AbortSignal,
 ): Promise<void> {
   const vCoords = selectedCoordinates(vInfo);
@@ -369,10 +368,8 @@ async function readByElement(
     if (o !== undefined) hits.push({ outIndex: o, k });
   });
   if (!hits.length) return;
+  // readVirtual checked that both selections hold as many elements.
   const sCoords = selectedCoordinates(sInfo);
-  if (sCoords.length !== vCoords.length) {
-    throw new H5Error('Corrupt', `VDS mapping selects ${vCoords.length} virtual and ${sCoords.length} source elements`, { path });
-  }
   const raw = await source.readRaw({ points: hits.map((h) => sCoords[h.k]!) }, { signal });
   hits.forEach((h, j) => out.set(raw.subarray(j * size, (j + 1) * size), h.outIndex * size));
 }

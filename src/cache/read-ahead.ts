@@ -34,10 +34,10 @@ export function readAhead(
         if (pending === 0) resolve();
         return;
       }
-      if (outstanding > 0 && outstanding > budget / 2) return;
+      if (outstanding > budget / 2) return;
       const start = next;
       let bytes = 0;
-      while (next < ranges.length && (next === start && outstanding === 0 ? true : outstanding + bytes + ranges[next]!.length <= budget)) {
+      while (next < ranges.length && ((next === start && outstanding === 0) || outstanding + bytes + ranges[next]!.length <= budget)) {
         bytes += ranges[next]!.length;
         next++;
       }

@@ -2,6 +2,41 @@ import type { FilterDecoder } from './registry.js';
 import { cdValue, corrupt } from './fail.js';
 
 /**
+ * Undoes a byte shuffle for `count` elements from element `first`: `src` holds byte b of element
+ * i at b * n + i (n elements in all); the elements land back to back from byte `outOffset` of
+ * `out`. Serves whole chunks (unshuffle) and the few selected elements of one (read-plan's
+ * copyElements, which undoes a dataset's shuffle while copying into the output).
+ */
+export function unshuffleElements(src: Uint8Array, n: number, first: number, count: number, size: number, out: Uint8Array, outOffset: number): void {
+  let o = outOffset;
+  if (size === 4) {
+    const p1 = n + first, p2 = 2 * n + first, p3 = 3 * n + first;
+    for (let i = 0; i < count; i++, o += 4) {
+      out[o] = src[first + i]!;
+      out[o + 1] = src[p1 + i]!;
+      out[o + 2] = src[p2 + i]!;
+      out[o + 3] = src[p3 + i]!;
+    }
+  } else if (size === 8) {
+    for (let i = 0, k = first; i < count; i++, k++, o += 8) {
+      out[o] = src[k]!;
+      out[o + 1] = src[n + k]!;
+      out[o + 2] = src[2 * n + k]!;
+      out[o + 3] = src[3 * n + k]!;
+      out[o + 4] = src[4 * n + k]!;
+      out[o + 5] = src[5 * n + k]!;
+      out[o + 6] = src[6 * n + k]!;
+      out[o + 7] = src[7 * n + k]!;
+    }
+  } else {
+    for (let b = 0; b < size; b++) {
+      const row = b * n + first;
+      for (let i = 0, q = o + b; i < count; i++, q += size) out[q] = src[row + i]!;
+    }
+  }
+}
+
+/**
  * Undoes a byte shuffle: the input holds byte 0 of every element, then byte 1 of every element,
  * and so on; bytes past the last whole element (length % size) were left in place at the end.
  * Shared by the HDF5 shuffle filter and Blosc's byte shuffle, which use the same layout.
@@ -12,20 +47,7 @@ export function unshuffle(input: Uint8Array, size: number, out = new Uint8Array(
     out.set(input, outOffset);
     return out;
   }
-  if (size === 4) {
-    const b1 = n, b2 = 2 * n, b3 = 3 * n;
-    for (let i = 0, o = outOffset; i < n; i++, o += 4) {
-      out[o] = input[i]!;
-      out[o + 1] = input[b1 + i]!;
-      out[o + 2] = input[b2 + i]!;
-      out[o + 3] = input[b3 + i]!;
-    }
-  } else {
-    for (let j = 0; j < size; j++) {
-      const row = j * n;
-      for (let i = 0, o = outOffset + j; i < n; i++, o += size) out[o] = input[row + i]!;
-    }
-  }
+  unshuffleElements(input, n, 0, n, size, out, outOffset);
   const whole = n * size;
   if (whole < input.length) out.set(input.subarray(whole), outOffset + whole);
   return out;
