@@ -45,13 +45,17 @@ const sample = () => {
  * sees peaks inside synchronous calls that the interval sampler cannot interrupt.
  */
 function peakRssOfThisProcess(): number {
+  return procStatusMB('VmHWM') ?? peakRss / 2 ** 20;
+}
+
+/** A memory field (kB) of /proc/self/status in MB; undefined where there is none (not Linux). */
+function procStatusMB(field: 'VmHWM' | 'VmRSS'): number | undefined {
   try {
-    const m = /VmHWM:\s*(\d+)\s*kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]) / 1024;
+    const m = new RegExp(`${field}:\\s*(\\d+)\\s*kB`).exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
   } catch {
-    // not Linux: fall back to the sampled peak
+    return undefined;
   }
-  return peakRss / 2 ** 20;
 }
 
 /** Elements of a row-major array of `shape` inside `hs` (for readers that only read whole datasets). */
@@ -164,13 +168,9 @@ if (process.env.BENCH_TRACE) {
   }) as typeof fetch;
 }
 
-function rssNowMB(): number {
-  const m = /VmRSS:\s*(\d+)\s*kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / 2 ** 20;
-}
 // What the process holds before the read: the memory columns subtract it ("held" = peak - this).
 const baseArrayBuffersMB = process.memoryUsage().arrayBuffers / 2 ** 20;
-const baseRssMB = rssNowMB();
+const baseRssMB = procStatusMB('VmRSS') ?? process.memoryUsage().rss / 2 ** 20;
 const timer = setInterval(sample, w.memory ? 5 : 25);
 sample();
 t0 = performance.now();
@@ -181,11 +181,12 @@ try {
   clearInterval(timer);
   if (trace.length) console.error(`${trace.join('\n')}\nend ${wallMs.toFixed(1)}`);
   const values = out.arrays.reduce((n, a) => n + a.length, 0);
+  const peakRssMB = peakRssOfThisProcess();
   console.log(JSON.stringify({
     ok: true, wallMs, values, checksum: checksum(out.arrays),
     coh5: 'stats' in out ? out.stats : undefined,
-    peakRssMB: peakRssOfThisProcess(), peakSampledRssMB: peakRss / 2 ** 20, peakArrayBuffersMB: peakArrayBuffers / 2 ** 20,
-    heldArrayBuffersMB: peakArrayBuffers / 2 ** 20 - baseArrayBuffersMB, heldRssMB: peakRssOfThisProcess() - baseRssMB,
+    peakRssMB, peakSampledRssMB: peakRss / 2 ** 20, peakArrayBuffersMB: peakArrayBuffers / 2 ** 20,
+    heldArrayBuffersMB: peakArrayBuffers / 2 ** 20 - baseArrayBuffersMB, heldRssMB: peakRssMB - baseRssMB,
   }));
 } catch (e) {
   clearInterval(timer);
