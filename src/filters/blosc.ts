@@ -1,11 +1,7 @@
 import type { FilterDecoder } from './registry.js';
-import { bitUnshuffle } from './bitshuffle.js';
-import { blosclzDecode } from './blosclz.js';
+import { BLOSC_CODECS, bitUnshuffleBlock, decodeBloscStream } from './blosc-codecs.js';
 import { checkOutputSize, corrupt, unsupported } from './fail.js';
-import { inflate } from './inflate.js';
-import { lz4DecodeBlock } from './lz4-block.js';
 import { unshuffle } from './shuffle.js';
-import { snappyDecode } from './snappy.js';
 
 /**
  * Filter 32001, Blosc (hdf5-blosc): the chunk is one Blosc 1 frame; the cd_values (filter and
@@ -29,7 +25,6 @@ const BITSHUFFLE = 0x04;
 const DONT_SPLIT = 0x10;
 const MAX_SPLITS = 16;
 const MIN_BUFFERSIZE = 128;
-const CODECS = ['BloscLZ', 'LZ4', 'Snappy', 'zlib', 'Zstd'];
 
 export const decode: FilterDecoder = async (input, _spec, ctx) => {
   if (input.length < HEADER) throw corrupt(NAME, `a ${input.length}-byte chunk cannot hold the 16-byte header`);
@@ -53,7 +48,7 @@ export const decode: FilterDecoder = async (input, _spec, ctx) => {
   }
   if (typesize === 0 || blocksize === 0) throw corrupt(NAME, 'typesize or block size 0');
   const codec = flags >>> 5;
-  const codecName = CODECS[codec];
+  const codecName = BLOSC_CODECS[codec];
   if (codecName === undefined) throw unsupported(NAME, `compressor code ${codec}`);
   const nblocks = Math.ceil(nbytes / blocksize);
   if (HEADER + 4 * nblocks > cbytes) throw corrupt(NAME, 'the frame is too short for its block offsets');
@@ -77,55 +72,14 @@ export const decode: FilterDecoder = async (input, _spec, ctx) => {
       const src = input.subarray(ip, ip + size);
       const at = base + s * neblock;
       if (size === neblock) target.set(src, at);
-      else await decodeSplit(codec, src, target, at, neblock, ctx.maxOutputBytes);
+      else await decodeBloscStream(codec, src, target, at, neblock, `${NAME} (${codecName})`);
       ip += size;
     }
     if (tmp) {
       const block = tmp.subarray(0, bsize);
       if (flags & SHUFFLE) unshuffle(block, typesize, out, j * blocksize);
-      else unbitshuffleBlock(block, typesize, out, j * blocksize);
+      else bitUnshuffleBlock(block, typesize, out, j * blocksize, 2);
     }
   }
   return out;
 };
-
-async function decodeSplit(codec: number, src: Uint8Array, dst: Uint8Array, at: number, length: number, maxOutputBytes: number): Promise<void> {
-  const name = `${NAME} (${CODECS[codec]})`;
-  switch (codec) {
-    case 0:
-      return blosclzDecode(src, dst, at, length, name);
-    case 1:
-      if (lz4DecodeBlock(src, 0, src.length, dst, at, at + length, name) !== at + length) throw corrupt(name, 'a block decoded short');
-      return;
-    case 2:
-      return snappyDecode(src, dst, at, length, name);
-    case 3: {
-      const data = await inflate(src, Math.min(length, maxOutputBytes));
-      if (data.length !== length) throw corrupt(name, `a block decoded to ${data.length} bytes, expected ${length}`);
-      dst.set(data, at);
-      return;
-    }
-    default: {
-      const { decompressZstd } = await import('./zstd.js');
-      const data = decompressZstd(src, length, name);
-      if (data.length !== length) throw corrupt(name, `a block decoded to ${data.length} bytes, expected ${length}`);
-      dst.set(data, at);
-    }
-  }
-}
-
-/**
- * Blosc 1 bitshuffles a whole block only when its element count is a multiple of 8; otherwise
- * the block was copied unshuffled (c-blosc shuffle.c bitunshuffle). Bytes past the last whole
- * element (blocks are whole elements in practice) are copied too.
- */
-function unbitshuffleBlock(block: Uint8Array, typesize: number, out: Uint8Array, at: number): void {
-  const count = Math.floor(block.length / typesize);
-  if (count % 8 !== 0 || count === 0) {
-    out.set(block, at);
-    return;
-  }
-  bitUnshuffle(block, 0, out, at, count, typesize);
-  const whole = count * typesize;
-  if (whole < block.length) out.set(block.subarray(whole), at + whole);
-}

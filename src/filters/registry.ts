@@ -173,3 +173,4 @@ registerFilter(32001, () => import('./blosc.js').then((m) => m.decode));
 registerFilter(32004, () => import('./lz4.js').then((m) => m.decode));
 registerFilter(32008, () => import('./bitshuffle.js').then((m) => m.decode));
 registerFilter(32015, () => import('./zstd.js').then((m) => m.decode));
+registerFilter(32026, () => import('./blosc2.js').then((m) => m.decode));

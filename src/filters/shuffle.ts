@@ -41,7 +41,7 @@ export function unshuffleElements(src: Uint8Array, n: number, first: number, cou
  * and so on; bytes past the last whole element (length % size) were left in place at the end.
  * Shared by the HDF5 shuffle filter and Blosc's byte shuffle, which use the same layout.
  */
-export function unshuffle(input: Uint8Array, size: number, out = new Uint8Array(input.length), outOffset = 0): Uint8Array {
+export function unshuffle(input: Uint8Array, size: number, out: Uint8Array = new Uint8Array(input.length), outOffset = 0): Uint8Array {
   const n = Math.floor(input.length / size);
   if (size <= 1 || n <= 1) {
     out.set(input, outOffset);
