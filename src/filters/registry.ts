@@ -167,6 +167,7 @@ registerFilter(3, () => import('./fletcher32.js').then((m) => m.decode));
 registerFilter(4, () => import('./szip.js').then((m) => m.decode));
 registerFilter(5, () => import('./nbit.js').then((m) => m.decode));
 registerFilter(6, () => import('./scaleoffset.js').then((m) => m.decode));
+registerFilter(305, () => import('./lzo.js').then((m) => m.decode));
 registerFilter(307, () => import('./bzip2.js').then((m) => m.decode));
 registerFilter(32000, () => import('./lzf.js').then((m) => m.decode));
 registerFilter(32001, () => import('./blosc.js').then((m) => m.decode));
