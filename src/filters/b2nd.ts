@@ -27,7 +27,7 @@ const MAX_DIMS = 16;
  * than twice its size). Anything beyond is refused, so a tiny frame declaring huge chunks around
  * a small array cannot make us decode gigabytes.
  */
-const MAX_PADDING_FACTOR = 8;
+export const MAX_PADDING_FACTOR = 8;
 
 /** The msgpack metalayer: [version, ndim, [shape int64...], [chunkshape int32...], [blockshape int32...], dtype format, dtype]. */
 export function readB2ndMeta(m: Uint8Array): B2ndMeta {

@@ -48,10 +48,10 @@ function marker(b: Uint8Array, at: number, want: number, what: string): void {
 }
 
 /**
- * Parses the frame header, the metalayers and the chunk offsets. The decoded size is checked
- * against `maxOutputBytes` before anything is allocated.
+ * Parses the frame header, the metalayers and the chunk offsets. The decoded size of the chunks
+ * (padding included, for B2ND) is checked against `maxDecodedBytes` before anything is allocated.
  */
-export async function readBlosc2Frame(input: Uint8Array, maxOutputBytes: number): Promise<Blosc2Frame> {
+export async function readBlosc2Frame(input: Uint8Array, maxDecodedBytes: number): Promise<Blosc2Frame> {
   if (input.length < HEADER_MINLEN) throw corrupt(NAME, `a ${input.length}-byte chunk cannot hold a frame header`);
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   if ((input[0]! & 0xf0) !== 0x90) throw corrupt(NAME, 'not a Blosc2 frame (no msgpack array at byte 0)');
@@ -81,7 +81,7 @@ export async function readBlosc2Frame(input: Uint8Array, maxOutputBytes: number)
   if (nbytes < 0 || cbytes < 0 || headerLen + cbytes > frameLen || typesize <= 0 || chunksize < 0) {
     throw corrupt(NAME, `impossible frame sizes (nbytes ${nbytes}, cbytes ${cbytes}, typesize ${typesize}, chunksize ${chunksize})`);
   }
-  if (nbytes > maxOutputBytes) throw tooLarge(NAME, nbytes, maxOutputBytes);
+  if (nbytes > maxDecodedBytes) throw tooLarge(NAME, nbytes, maxDecodedBytes);
   const bytes = input.subarray(0, frameLen);
   const metalayers = readMetalayers(bytes, headerLen);
 
@@ -94,7 +94,7 @@ export async function readBlosc2Frame(input: Uint8Array, maxOutputBytes: number)
     if (offsets.nbytes % 8 !== 0) throw corrupt(NAME, `the offsets chunk holds ${offsets.nbytes} bytes, not whole int64s`);
     nchunks = chunksize > 0 ? Math.ceil(nbytes / chunksize) : offsets.nbytes / 8;
     if (offsets.nbytes !== nchunks * 8) throw corrupt(NAME, `the offsets chunk has ${offsets.nbytes / 8} entries for ${nchunks} chunks`);
-    if (offsets.nbytes > maxOutputBytes) throw tooLarge(NAME, offsets.nbytes, maxOutputBytes);
+    if (offsets.nbytes > maxDecodedBytes) throw tooLarge(NAME, offsets.nbytes, maxDecodedBytes);
     const table = new Uint8Array(offsets.nbytes);
     await decodeBlosc2Chunk(offsets, table, 0);
     const tv = new DataView(table.buffer);

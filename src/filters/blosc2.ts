@@ -1,8 +1,8 @@
 import type { FilterDecoder } from './registry.js';
-import { readB2ndMeta, decodeB2nd } from './b2nd.js';
+import { MAX_PADDING_FACTOR, decodeB2nd, readB2ndMeta } from './b2nd.js';
 import { decodeBlosc2Chunk, fillRun, readBlosc2Chunk } from './blosc2-chunk.js';
 import { frameChunk, readBlosc2Frame } from './blosc2-frame.js';
-import { corrupt } from './fail.js';
+import { corrupt, tooLarge } from './fail.js';
 
 /**
  * Filter 32026, Blosc2 (PyTables' hdf5-blosc2, also in hdf5plugin; pandas and PyTables write it):
@@ -15,7 +15,8 @@ import { corrupt } from './fail.js';
  * the rank and dims matter for decoding: like the filter, we check the B2ND array against them.
  */
 export const decode: FilterDecoder = async (input, spec, ctx) => {
-  const frame = await readBlosc2Frame(input, ctx.maxOutputBytes);
+  // B2ND chunks are padded to whole blocks: decodeB2nd bounds that padding more tightly.
+  const frame = await readBlosc2Frame(input, MAX_PADDING_FACTOR * ctx.maxOutputBytes);
   const meta = frame.metalayers.get('b2nd') ?? frame.metalayers.get('caterva');
   if (meta !== undefined) {
     const b2nd = readB2ndMeta(meta);
@@ -28,6 +29,7 @@ export const decode: FilterDecoder = async (input, spec, ctx) => {
     }
     return decodeB2nd(frame, b2nd, ctx.maxOutputBytes);
   }
+  if (frame.nbytes > ctx.maxOutputBytes) throw tooLarge('blosc2', frame.nbytes, ctx.maxOutputBytes);
   const out = new Uint8Array(frame.nbytes);
   let at = 0;
   for (let i = 0; i < frame.chunks.length; i++) {
