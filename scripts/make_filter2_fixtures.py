@@ -321,6 +321,18 @@ def blosc2_file():
         add('b2nd_zero_chunks_f4', sparse, (12, 10), mostly_zeros,
             'a B2ND array of 4 chunks, 3 of them runs of zeros in the offsets', cd_shape=(12, 10))
 
+        # HDF5's shuffle filter first, then a B2ND frame of the shuffled bytes (the Blosc2 filter
+        # reads any chunk of the right size as the N-d array): coh5 undoes that shuffle while
+        # copying, after B2ND has put the bytes back in C order. No rng: the LZO data stays put.
+        def shuffled_b2nd(o, b):
+            sh = np.frombuffer(np.ascontiguousarray(b).view('u1').reshape(-1, 4).T.tobytes(), 'V4').reshape(b.shape)
+            return blosc2.asarray(sh, chunks=b.shape, blocks=(4, 3),
+                                  cparams=blosc2.CParams(codec=blosc2.Codec.LZ4, typesize=4)).to_cframe()
+        ramp2 = ((np.arange(20 * 18) * 37) % 1001 - 500).astype('i4').reshape(20, 18)
+        direct_dataset(f, 'hdf5_shuffle_b2nd_i4', ramp2, (9, 7), [(2, ()), (32026, blosc2_cd(4, 252, (9, 7)))], shuffled_b2nd)
+        values['/hdf5_shuffle_b2nd_i4'] = ramp2
+        notes['/hdf5_shuffle_b2nd_i4'] = 'HDF5 shuffle (undone in the copy) around B2ND chunks with 4x3 blocks'
+
     # Every expected array is what PyTables itself reads (its Blosc2 filter), and the source agrees.
     with tables.open_file(path) as f:
         for p, v in values.items():
