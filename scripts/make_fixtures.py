@@ -1698,7 +1698,9 @@ def build_file_level():
     spec(name, 'file', 'superblock v1 (non-default indexed-storage B-tree K=4), symbol-table '
          'K: internal 4, leaf 2; multi-level group and chunk B-trees with small nodes')
 
-    sohm_all = 0x1f  # dataspace | datatype | fill | filter pipeline | attribute
+    # H5O_SHMESG_ALL_FLAG: the flags are 1 << message type (dataspace 0x2, datatype 0x8, fill value
+    # 0x20, filter pipeline 0x800, attribute 0x1000); 0x1f shared only dataspaces and datatypes
+    sohm_all = 0x182a
     for name, extra, what in (('sohm_list.h5', [], 'list index'),
                               ('sohm_btree.h5', [('phase', 0, 0)], 'v2 B-tree index')):
         f = new_file(name, 'latest', sohm=[(sohm_all, 8)] + extra)
