@@ -20,7 +20,11 @@ import type { CallOptions, Dataset } from './objects.js';
 import { readVirtual } from './virtual.js';
 
 export interface ReadResult {
-  /** Typed array for numbers (BigInt64Array for 64-bit integers, Float32Array for half floats), string[] for strings, per-field columns for compounds, paths for object references. */
+  /**
+   * Typed array for numbers (BigInt64Array for 64-bit integers, Float32Array for half floats), string[] for strings,
+   * per-field columns for compounds, paths for object references, a ComplexColumn (interleaved real and imaginary
+   * parts) for HDF5 2.0 complex numbers.
+   */
   data: Column | (string | null)[];
   shape: number[];
   dtype: string;

@@ -54,9 +54,11 @@ const NPY_DESCR: Record<string, string> = {
 
 /** .npy version 1.0 bytes for numeric data (typed arrays hold host-order, i.e. little-endian, values). */
 export function npyBytes(r: ReadResult): Uint8Array {
-  const data = r.data;
+  // Complex data is interleaved (real, imaginary) floats: numpy's complex64/complex128 memory as it is.
+  const complex = !isTyped(r.data) && !Array.isArray(r.data) && r.data.kind === 'complex' ? r.data.data : null;
+  const data = complex ?? r.data;
   if (!isTyped(data)) throw new UsageError(`--format npy needs a numeric dataset; this one is ${r.dtype} (use --format json)`);
-  let descr = NPY_DESCR[data.constructor.name];
+  let descr = complex ? (complex instanceof Float32Array ? '<c8' : '<c16') : NPY_DESCR[data.constructor.name];
   if (!descr) throw new UsageError(`--format npy cannot write ${data.constructor.name}`);
   if (r.dtype.endsWith('b1') && descr === '|u1') descr = '|b1';
   const shape = r.shape.length === 1 ? `(${r.shape[0]},)` : `(${r.shape.join(', ')})`;
