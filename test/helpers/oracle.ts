@@ -333,7 +333,8 @@ export function datatypeFromH5type(h: any, sizeOfOffsets: number): Datatype {
     case 'complex':
       return { class: 'complex', size: h.size, base: datatypeFromH5type(h.base, O) as Extract<Datatype, { class: 'float' }> };
     case 'float': {
-      // The oracle does not record the normalization: x87 extended stores its leading bit, others imply it.
+      // The oracle does not record the normalization: x87 extended stores its leading bit, which
+      // libhdf5 describes as normalization 0 (none); the others imply it.
       const x87 = h.mant_size === 64 && h.exp_size === 15;
       return {
         class: 'float',
@@ -347,7 +348,7 @@ export function datatypeFromH5type(h: any, sizeOfOffsets: number): Datatype {
         mantissaLocation: h.mant_pos,
         mantissaSize: h.mant_size,
         exponentBias: h.exp_bias,
-        mantissaNormalization: x87 ? 1 : 2,
+        mantissaNormalization: x87 ? 0 : 2,
         padding: 0,
       };
     }
