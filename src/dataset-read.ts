@@ -26,7 +26,8 @@ export interface ReadResult {
    * parts) for HDF5 2.0 complex numbers.
    */
   data: Column | (string | null)[];
-  shape: number[];
+  /** The selection's shape; null for a dataset with a null dataspace (no elements), like Dataset.shape and h5py's Empty. */
+  shape: number[] | null;
   dtype: string;
   /** For enum datatypes: member name → value (data holds the values). */
   mapping?: Record<string, number | bigint>;
@@ -45,10 +46,11 @@ export async function readDatasetData(ds: Dataset, input: SelectionInput, option
 }
 
 /** @internal the selection as a decoded column, references still as addresses. */
-export async function readDatasetColumn(ds: Dataset, input: SelectionInput, options?: CallOptions): Promise<{ column: Column; shape: number[]; dtype: string }> {
+export async function readDatasetColumn(ds: Dataset, input: SelectionInput, options?: CallOptions): Promise<{ column: Column; shape: number[] | null; dtype: string }> {
   const { bytes, sel, count } = await readDatasetBytes(ds, input, options);
-  const { datatype } = ds.info;
+  const { datatype, dataspace } = ds.info;
   const column = await decodeValues(ds.context(options), bytes, datatype, count);
+  if (dataspace.kind === 'null') return { column, shape: null, dtype: numpyDtype(datatype) };
   const shape = selectionShape(sel);
   if (datatype.class === 'array') shape.push(...datatype.dims);
   return { column, shape, dtype: numpyDtype(datatype) };

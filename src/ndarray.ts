@@ -10,6 +10,7 @@ import type { ReadResult } from './dataset-read.js';
  */
 export function toNdarray(result: ReadResult): NdArray {
   const data = result.data;
+  if (result.shape === null) throw new H5Error('Invalid', 'a dataset with a null dataspace has no values to view as an ndarray');
   if (!ArrayBuffer.isView(data) && !Array.isArray(data) && data.kind === 'complex') return ndarray(data.data, [...result.shape, 2]);
   if (!ArrayBuffer.isView(data) && !Array.isArray(data)) {
     throw new H5Error('Invalid', `an ndarray view needs a typed array or array result; this ${result.dtype} result is an object (use compoundRecords for compounds)`);

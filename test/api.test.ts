@@ -178,6 +178,19 @@ describe('dataset reads', () => {
     await g.close();
   });
 
+  it('reads a null dataspace as no values with shape null, like Dataset.shape and h5py (Empty)', async () => {
+    const g = await open(fx('spaces_latest.h5'));
+    for (const name of ['/null_f4', '/null_str']) {
+      const d = (await g.get(name)) as Dataset;
+      expect(d.shape).toBeNull();
+      const r = await d.read();
+      expect(r.shape).toBeNull();
+      expect(Array.from(r.data as ArrayLike<unknown>)).toEqual([]);
+      expect(() => toNdarray(r)).toThrow(H5Error);
+    }
+    await g.close();
+  });
+
   it('reads HDF5 2.0 complex numbers as interleaved (real, imaginary) floats, viewed with a trailing dimension of 2', async () => {
     const g = await open(fx('v200/v200_dtypes.h5'));
     const c = (await g.get('/c8_be')) as Dataset;

@@ -172,6 +172,14 @@ describe('coh5 cat', () => {
     );
   });
 
+  it('a null dataspace: JSON null, empty CSV, and no .npy', async () => {
+    expect((await coh5('cat', fx('spaces_latest.h5'), '/null_f4')).text).toBe('null\n');
+    expect((await coh5('cat', '--format', 'csv', fx('spaces_latest.h5'), '/null_f4')).text).toBe('');
+    const n = await coh5('cat', '--format', 'npy', fx('spaces_latest.h5'), '/null_f4');
+    expect(n.code).toBe(2);
+    expect(n.stderr).toMatch(/null dataspace/);
+  });
+
   it('compound datasets as records (json) and a header row (csv)', async () => {
     const j = await coh5('cat', fx('example.h5'), '/stations', '--slice', '0:2');
     expect(JSON.parse(j.text)[0]).toMatchObject({ name: 'Reykjavik', elevation: 61 });
