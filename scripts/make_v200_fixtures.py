@@ -238,6 +238,7 @@ def build_vds():
     f = new_file(src)
     for i in range(2):
         f.create_dataset(f'ext{i}', data=np.arange(6, dtype='<i4') + 100 * (i + 1))
+    f.create_dataset('grow', data=np.arange(18, dtype='<i4').reshape(3, 6), maxshape=(None, 6), chunks=(2, 6))
     f.close()
     spec(src, 'the external source of v200_vds.h5', bundle=['v200_vds.h5'])
 
@@ -262,11 +263,21 @@ def build_vds():
     p.set_virtual(vspace, b'.', b'p%b', h5s.create_simple((4,)))
     p.set_fill_value(np.array(-2, '<i4'))
     h5d.create(f.id, b'printf', h5t.STD_I32LE, h5s.create_simple((0, 4), (h5s.UNLIMITED, 4)), dcpl=p)
+    # Unlimited, from the other file: its extent (3 rows) is known only by opening the source.
+    p = h5p.create(h5p.DATASET_CREATE)
+    p.set_obj_track_times(False)
+    vspace = h5s.create_simple((0, 6), (h5s.UNLIMITED, 6))
+    vspace.select_hyperslab((0, 0), (1, 1), block=(h5s.UNLIMITED, 6))
+    sspace = h5s.create_simple((3, 6), (h5s.UNLIMITED, 6))
+    sspace.select_hyperslab((0, 0), (1, 1), block=(h5s.UNLIMITED, 6))
+    p.set_virtual(vspace, src.encode(), b'grow', sspace)
+    h5d.create(f.id, b'unlimited_ext', h5t.STD_I32LE, h5s.create_simple((0, 6), (h5s.UNLIMITED, 6)), dcpl=p)
     f.close()
     spec(name, 'virtual dataset mapping lists version 1 (a flags byte per mapping; 0x04 = source in '
          'this file, no file name stored): same-file and external sources mixed, a partial '
-         'mapping (fill value -1 elsewhere), and a printf-style unlimited mapping over same-file '
-         'sources p0..p2', bundle=[src])
+         'mapping (fill value -1 elsewhere), a printf-style unlimited mapping over same-file '
+         'sources p0..p2, and an unlimited mapping of an external source whose extent (3 rows, '
+         'stored as 0) only the source knows', bundle=[src])
 
 
 def build_sohm():

@@ -28,6 +28,11 @@ export interface DatasetInfo {
   fillBytes: Uint8Array;
   fillValuePlain: unknown;
   external: Array<ExternalFileEntry & { name: string }> | null;
+  /**
+   * Set when a virtual dataset's unlimited extent comes from source files that allowExternal keeps
+   * closed: why the extent is unknown. Those dimensions are then NaN in the dataspace.
+   */
+  extentUnknown?: string;
 }
 
 export async function loadDatasetInfo(file: H5File, oh: ObjectHeader, ctx: FormatContext): Promise<DatasetInfo> {

@@ -61,6 +61,7 @@ export async function readDatasetBytes(ds: Dataset, input: SelectionInput, optio
   const signal = options?.signal;
   throwIfAborted(signal);
   const { dataspace, datatype, layout } = ds.info;
+  if (ds.info.extentUnknown) throw new H5Error('NotAllowed', ds.info.extentUnknown, { path: ds.path });
   if (dataspace.kind === 'null') return { bytes: new Uint8Array(0), sel: { kind: 'points', points: [] }, count: 0 };
   const dims = dataspace.kind === 'scalar' ? [] : dataspace.dims;
   const sel = normalizeSelection(input, dims);
