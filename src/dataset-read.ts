@@ -92,8 +92,9 @@ export async function readDatasetBytes(ds: Dataset, input: SelectionInput, optio
   return { bytes: out, sel, count };
 }
 
-function fillPattern(out: Uint8Array, fill: Uint8Array): void {
-  if (!fill.some((b) => b !== 0) || out.length === 0) return;
+/** Repeats one element's fill bytes over `out` (new, so already zero: null needs nothing). */
+function fillPattern(out: Uint8Array, fill: Uint8Array | null): void {
+  if (!fill || out.length === 0) return;
   out.set(fill.subarray(0, Math.min(fill.length, out.length)));
   for (let filled = fill.length; filled < out.length; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, out.length - filled));
 }
