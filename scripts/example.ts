@@ -49,7 +49,7 @@ try {
   const { data, shape, dtype } = await ds.read(selection);
   console.log(`${dsPath}[${sliceArg}] -> ${dtype} shape [${shape}]:`);
   const values = Array.from(data as ArrayLike<number>, (v) => Number(v).toFixed(2));
-  const cols = shape[shape.length - 1] ?? 1;
+  const cols = shape?.[shape.length - 1] ?? 1;
   for (let i = 0; i < values.length; i += cols) console.log('   ', values.slice(i, i + cols).join('  '));
   const s = f.stats();
   const stored = ds.chunks ? 'chunks touched plus the chunk index' : 'the contiguous bytes';

@@ -40,11 +40,13 @@ H5DEBUG_OBJECT_CAP = 300  # schema: h5debug runs for at most 300 objects per fil
 
 # Parts of the C API h5py 3.7 does not expose (B-tree K, SOHM, link phase change, partial
 # edge chunk option, n-bit). h5py loaded this very library, so ctypes calls act on the same
-# property-list ids.
-_LIB = ctypes.CDLL('libhdf5_serial.so.103')
+# property-list ids. make_v200_fixtures.py imports this file's oracle under h5py 3.16 (its own
+# libhdf5 2.0), where the Debian library must not be loaded: _LIB is then None.
 _HID = ctypes.c_int64
 _U = ctypes.c_uint
-_LIB.H5Pcreate.restype = _HID  # hid_t is 64-bit; ctypes would truncate to int
+_LIB = ctypes.CDLL('libhdf5_serial.so.103') if h5py.version.hdf5_version.startswith('1.10.') else None
+if _LIB is not None:
+    _LIB.H5Pcreate.restype = _HID  # hid_t is 64-bit; ctypes would truncate to int
 
 
 def _check(rc, what):
@@ -505,6 +507,8 @@ def h5type(tid, top=True):
     elif cls == h5t.ARRAY:
         out.update({'class': 'array', 'dims': list(tid.get_array_dims()),
                     'base': h5type(tid.get_super(), False)})
+    elif cls == getattr(h5t, 'COMPLEX', None):  # HDF5 2.0 (h5py >= 3.15)
+        out.update({'class': 'complex', 'base': h5type(tid.get_super(), False)})
     elif cls == h5t.VLEN:
         out['size'] = None
         out.update({'class': 'vlen_sequence', 'base': h5type(tid.get_super(), False)})
@@ -805,7 +809,10 @@ def dataset_entry(dset, enc, base):
         e['maxshape'] = list(dset.maxshape)
     t = h5type(tid)
     e['h5type'] = t
-    e.update(dtype_info(dset.dtype))
+    try:
+        e.update(dtype_info(dset.dtype))
+    except Exception as ex:  # e.g. a half-precision complex: numpy has no such type
+        e['dtype_error'] = f'{type(ex).__name__}: {ex}'
     dcpl = dsid.get_create_plist()
     layout = dcpl.get_layout()
     e['layout'] = LAYOUTS[layout]
@@ -1698,7 +1705,9 @@ def build_file_level():
     spec(name, 'file', 'superblock v1 (non-default indexed-storage B-tree K=4), symbol-table '
          'K: internal 4, leaf 2; multi-level group and chunk B-trees with small nodes')
 
-    sohm_all = 0x1f  # dataspace | datatype | fill | filter pipeline | attribute
+    # H5O_SHMESG_ALL_FLAG: the flags are 1 << message type (dataspace 0x2, datatype 0x8, fill value
+    # 0x20, filter pipeline 0x800, attribute 0x1000); 0x1f shared only dataspaces and datatypes
+    sohm_all = 0x182a
     for name, extra, what in (('sohm_list.h5', [], 'list index'),
                               ('sohm_btree.h5', [('phase', 0, 0)], 'v2 B-tree index')):
         f = new_file(name, 'latest', sohm=[(sohm_all, 8)] + extra)
@@ -1914,20 +1923,25 @@ def main():
     for p in OUT.iterdir():
         if p.is_file() and (p.name.endswith(('.h5', '.h5.json', '.bin'))):
             p.unlink()
+    write_fixtures(OUT, BUILDERS, SPECS, make_manifest)
+
+
+def write_fixtures(out, builders, specs, manifest):
+    """Runs the builders in `out` (external raw files and VDS sources resolve against the working
+    directory), freezes the library's timestamps, then writes each file's manifest."""
     cwd = os.getcwd()
-    os.chdir(OUT)  # external raw files and VDS sources resolve against the working directory
+    os.chdir(out)
     try:
-        for build in BUILDERS:
+        for build in builders:
             build()
-        for s in SPECS:
-            freeze_library_timestamps(OUT / s['file'])
-        for s in SPECS:
-            m = make_manifest(s)
-            (OUT / (s['file'] + '.json')).write_text(to_json(m) + '\n')
+        for s in specs:
+            freeze_library_timestamps(out / s['file'])
+        for s in specs:
+            (out / (s['file'] + '.json')).write_text(to_json(manifest(s)) + '\n')
     finally:
         os.chdir(cwd)
-    total = sum(p.stat().st_size for p in OUT.iterdir() if p.is_file())
-    print(f'{len(SPECS)} fixtures written to {OUT} ({total / 1e6:.2f} MB with manifests)')
+    total = sum(p.stat().st_size for p in out.iterdir() if p.is_file())
+    print(f'{len(specs)} fixtures written to {out} ({total / 1e6:.2f} MB with manifests)')
 
 
 if __name__ == '__main__':

@@ -24,10 +24,19 @@ export interface DatasetInfo {
   layout: Layout;
   filters: Array<FilterSpec & { name: string }>;
   fill: FillValue;
-  /** The fill value's bytes for one element (zeros when the fill value is default/undefined). */
-  fillBytes: Uint8Array;
+  /**
+   * The fill value's bytes for one element, or null when unwritten elements read as zeros (default
+   * or undefined fill values, fill time never, all-zero user values). Decided once at open: an
+   * element may be 128 MiB (an array type), and a read must neither allocate nor scan it again.
+   */
+  fillBytes: Uint8Array | null;
   fillValuePlain: unknown;
   external: Array<ExternalFileEntry & { name: string }> | null;
+  /**
+   * Set when a virtual dataset's unlimited extent comes from source files that allowExternal keeps
+   * closed: why the extent is unknown. Those dimensions are then NaN in the dataspace.
+   */
+  extentUnknown?: string;
 }
 
 export async function loadDatasetInfo(file: H5File, oh: ObjectHeader, ctx: FormatContext): Promise<DatasetInfo> {
@@ -58,19 +67,19 @@ export async function loadDatasetInfo(file: H5File, oh: ObjectHeader, ctx: Forma
   if (fillMsg) fill = decodeFillValue(fillMsg.body, ctx, fillMsg.address);
   else if (oldFillMsg) fill = decodeFillValueOld(oldFillMsg.body, ctx, oldFillMsg.address);
   const size = datatype.size;
-  // A hostile datatype size (up to 4 GiB) must not be allocated on open: past maxReadBytes no read
-  // of this dataset can happen (it fails with 'Limit'), so its fill pattern is never needed.
-  let fillBytes: Uint8Array = new Uint8Array(size > ctx.limits.maxReadBytes ? 0 : size);
   let fillValuePlain: unknown = null;
   const isVariable = datatype.class === 'vlen';
   // Fill time 'never': unwritten elements are whatever the buffer held; h5py's is zeroed, so are ours.
   const written = fill.fillTime !== 'never';
-  if (written && fill.status === 'user' && fill.value && fill.value.length === size && !isVariable && size <= ctx.limits.maxReadBytes) fillBytes = fill.value;
+  // A user fill value sits in a header message (at most 64 KiB), so checking its bytes is cheap;
+  // the zero fill of a huge element (a hostile type claims up to 4 GiB) is never allocated.
+  const user = written && fill.status === 'user' && fill.value && fill.value.length === size && !isVariable ? fill.value : null;
+  const fillBytes = user && user.some((b) => b !== 0) ? user : null;
   // The plain fill value is a convenience: for elements past FILL_PLAIN_MAX_BYTES (a hostile array
   // type of 2^29 doubles would be a 4 GiB JS array) it stays null; reads still use fillBytes.
   if (!isVariable && fill.status !== 'undefined' && size <= FILL_PLAIN_MAX_BYTES) {
     try {
-      fillValuePlain = elementValue(await decodeValues(ctx, fillBytes, datatype, 1), datatype, 0);
+      fillValuePlain = elementValue(await decodeValues(ctx, fillBytes ?? new Uint8Array(size), datatype, 1), datatype, 0);
     } catch {
       fillValuePlain = null;
     }

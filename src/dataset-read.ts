@@ -20,9 +20,14 @@ import type { CallOptions, Dataset } from './objects.js';
 import { readVirtual } from './virtual.js';
 
 export interface ReadResult {
-  /** Typed array for numbers (BigInt64Array for 64-bit integers, Float32Array for half floats), string[] for strings, per-field columns for compounds, paths for object references. */
+  /**
+   * Typed array for numbers (BigInt64Array for 64-bit integers, Float32Array for half floats), string[] for strings,
+   * per-field columns for compounds, paths for object references, a ComplexColumn (interleaved real and imaginary
+   * parts) for HDF5 2.0 complex numbers.
+   */
   data: Column | (string | null)[];
-  shape: number[];
+  /** The selection's shape; null for a dataset with a null dataspace (no elements), like Dataset.shape and h5py's Empty. */
+  shape: number[] | null;
   dtype: string;
   /** For enum datatypes: member name → value (data holds the values). */
   mapping?: Record<string, number | bigint>;
@@ -41,10 +46,11 @@ export async function readDatasetData(ds: Dataset, input: SelectionInput, option
 }
 
 /** @internal the selection as a decoded column, references still as addresses. */
-export async function readDatasetColumn(ds: Dataset, input: SelectionInput, options?: CallOptions): Promise<{ column: Column; shape: number[]; dtype: string }> {
+export async function readDatasetColumn(ds: Dataset, input: SelectionInput, options?: CallOptions): Promise<{ column: Column; shape: number[] | null; dtype: string }> {
   const { bytes, sel, count } = await readDatasetBytes(ds, input, options);
-  const { datatype } = ds.info;
+  const { datatype, dataspace } = ds.info;
   const column = await decodeValues(ds.context(options), bytes, datatype, count);
+  if (dataspace.kind === 'null') return { column, shape: null, dtype: numpyDtype(datatype) };
   const shape = selectionShape(sel);
   if (datatype.class === 'array') shape.push(...datatype.dims);
   return { column, shape, dtype: numpyDtype(datatype) };
@@ -55,6 +61,7 @@ export async function readDatasetBytes(ds: Dataset, input: SelectionInput, optio
   const signal = options?.signal;
   throwIfAborted(signal);
   const { dataspace, datatype, layout } = ds.info;
+  if (ds.info.extentUnknown) throw new H5Error('NotAllowed', ds.info.extentUnknown, { path: ds.path });
   if (dataspace.kind === 'null') return { bytes: new Uint8Array(0), sel: { kind: 'points', points: [] }, count: 0 };
   const dims = dataspace.kind === 'scalar' ? [] : dataspace.dims;
   const sel = normalizeSelection(input, dims);
@@ -85,8 +92,9 @@ export async function readDatasetBytes(ds: Dataset, input: SelectionInput, optio
   return { bytes: out, sel, count };
 }
 
-function fillPattern(out: Uint8Array, fill: Uint8Array): void {
-  if (!fill.some((b) => b !== 0) || out.length === 0) return;
+/** Repeats one element's fill bytes over `out` (new, so already zero: null needs nothing). */
+function fillPattern(out: Uint8Array, fill: Uint8Array | null): void {
+  if (!fill || out.length === 0) return;
   out.set(fill.subarray(0, Math.min(fill.length, out.length)));
   for (let filled = fill.length; filled < out.length; filled *= 2) out.copyWithin(filled, 0, Math.min(filled, out.length - filled));
 }

@@ -17,7 +17,7 @@ export type { ReadResult } from './dataset-read.js';
 export type { SelectionInput, DimSelector } from './selection.js';
 export type { Datatype, Dataspace, FilterSpec, Layout } from './format/types.js';
 export { DEFAULT_LIMITS, type Limits } from './format/limits.js';
-export type { Column, TypedArray, CompoundColumn } from './values/column.js';
+export type { Column, TypedArray, CompoundColumn, ComplexColumn, Complex } from './values/column.js';
 export { compoundRecords } from './values/column.js';
 export { registerFilter } from './filters/registry.js';
 export { openGroup, LabeledGroup, type LabeledOptions, type LabeledReadOptions, type LabeledVariable, type LabeledArray, type DimensionSlice } from './labeled.js';

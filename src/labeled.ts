@@ -182,7 +182,8 @@ function checkSliceKeys(g: LabeledGroup, slices: LabeledReadOptions['hyperslices
 }
 
 function labelled(v: LabeledVariable, raw: ReadResult, start: number[], opts: LabeledReadOptions): LabeledArray {
-  const arr: LabeledArray = { name: v.name, dims: v.dims, shape: raw.shape, start, dtype: raw.dtype, data: raw.data, decoded: false, raw, attrs: v.attrs };
+  // A null dataspace (no values) keeps the empty shape it had as a selection.
+  const arr: LabeledArray = { name: v.name, dims: v.dims, shape: raw.shape ?? [0], start, dtype: raw.dtype, data: raw.data, decoded: false, raw, attrs: v.attrs };
   if (opts.decode !== false && needsCF(v.attrs)) {
     const d = decodeCF(raw.data, v.attrs);
     if (d) {

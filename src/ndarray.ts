@@ -3,8 +3,15 @@ import ndarray, { type NdArray } from 'ndarray';
 import { H5Error } from './errors.js';
 import type { ReadResult } from './dataset-read.js';
 
+/**
+ * Numbers give an ndarray of the result's shape over its typed array. Complex numbers give one
+ * over the interleaved (real, imaginary) floats with a trailing dimension of 2: `v.get(i, 0)` is
+ * the real part of element i, `v.get(i, 1)` its imaginary part (numpy's `a.view(float).reshape(..., 2)`).
+ */
 export function toNdarray(result: ReadResult): NdArray {
   const data = result.data;
+  if (result.shape === null) throw new H5Error('Invalid', 'a dataset with a null dataspace has no values to view as an ndarray');
+  if (!ArrayBuffer.isView(data) && !Array.isArray(data) && data.kind === 'complex') return ndarray(data.data, [...result.shape, 2]);
   if (!ArrayBuffer.isView(data) && !Array.isArray(data)) {
     throw new H5Error('Invalid', `an ndarray view needs a typed array or array result; this ${result.dtype} result is an object (use compoundRecords for compounds)`);
   }

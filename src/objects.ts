@@ -282,7 +282,10 @@ export class Dataset extends H5Object {
     this.info = info;
   }
 
-  /** Dimensions; [] for a scalar, null for a null dataspace. */
+  /**
+   * Dimensions; [] for a scalar, null for a null dataspace. NaN where the extent is unknown (see
+   * {@link extentKnown}).
+   */
   get shape(): number[] | null {
     const s = this.info.dataspace;
     return s.kind === 'simple' ? s.dims : s.kind === 'scalar' ? [] : null;
@@ -294,7 +297,16 @@ export class Dataset extends H5Object {
     return s.kind === 'simple' ? s.maxDims : s.kind === 'scalar' ? [] : null;
   }
 
-  /** Number of elements. */
+  /**
+   * False for a virtual dataset whose unlimited dimensions take their extent from source files
+   * that allowExternal keeps closed: those dimensions are NaN in shape, and read() fails with
+   * NotAllowed. True otherwise.
+   */
+  get extentKnown(): boolean {
+    return this.info.extentUnknown === undefined;
+  }
+
+  /** Number of elements (NaN when the extent is unknown). */
   get size(): number {
     const s = this.shape;
     return s === null ? 0 : s.reduce((a, b) => a * b, 1);
@@ -355,7 +367,10 @@ export class NamedDatatype extends H5Object {
 
 /**
  * A virtual dataset with unlimited mappings takes its extent from its sources (the library's
- * default "last available" view). Sources we may not open leave the stored extent.
+ * default "last available" view). When allowExternal keeps those sources closed the extent is
+ * unknown: the stored one is not it (4_vds.h5 stores 0 where h5py finds 9), so the unlimited
+ * dimensions become NaN, extentKnown false, and read() fails with NotAllowed; opening still
+ * works, so listing and walking the file do too.
  */
 async function resolveVirtualExtent(ds: Dataset, options?: CallOptions): Promise<void> {
   const space = ds.info.dataspace;
@@ -367,6 +382,8 @@ async function resolveVirtualExtent(ds: Dataset, options?: CallOptions): Promise
     ds.info.dataspace = { ...space, dims };
   } catch (e) {
     if (!(e instanceof H5Error && e.code === 'NotAllowed')) throw e;
+    ds.info.dataspace = { ...space, dims: space.dims.map((n, d) => (space.maxDims[d] === null ? NaN : n)) };
+    ds.info.extentUnknown = `the extent of virtual dataset ${ds.path} depends on its sources: ${e.message}`;
   }
 }
 

@@ -11,7 +11,7 @@ export async function plainValue(obj: H5Object, bytes: Uint8Array, dt: Datatype,
   const count = space.kind === 'scalar' ? 1 : space.dims.reduce((a, b) => a * b, 1);
   const col = await resolveReferences(obj.file, await decodeValues(obj.context(options), bytes, dt, count), options);
   if (space.kind === 'scalar') return elementValue(col, dt, 0);
-  if (dt.class === 'array' || dt.class === 'compound' || dt.class === 'opaque') {
+  if (dt.class === 'array' || dt.class === 'compound' || dt.class === 'opaque' || dt.class === 'complex') {
     return Array.from({ length: count }, (_, i) => elementValue(col, dt, i));
   }
   return col;

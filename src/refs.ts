@@ -9,6 +9,7 @@ import { H5Error } from './errors.js';
 import type { H5File } from './file.js';
 import { lookupChunks } from './format/chunk-index.js';
 import type { Dataset } from './objects.js';
+import type { Complex } from './values/column.js';
 
 export type RefEntry = string | [string] | [string, number, number];
 
@@ -46,8 +47,9 @@ function zarray(ds: Dataset): { meta: Record<string, unknown> } | { reason: stri
   if (shape.some((n) => n === 0)) return { reason: 'zero-sized dimension' };
   const dtype = ds.dtype;
   // Enums are stored as their integer base and bitfields as unsigned integers: Zarr reads the same numbers.
-  const base = dt.class === 'enum' ? dt.base : dt;
-  if (!/^[<>|][iuf][1248]$/.test(dtype) || (base.class !== 'integer' && base.class !== 'float' && base.class !== 'bitfield')) {
+  // HDF5 2.0's complex class stores (real, imaginary) pairs of floats, numpy's complex64/complex128 bytes.
+  const base = dt.class === 'enum' || dt.class === 'complex' ? dt.base : dt;
+  if (!/^[<>|]([iuf][1248]|c8|c16)$/.test(dtype) || (base.class !== 'integer' && base.class !== 'float' && base.class !== 'bitfield')) {
     return { reason: `datatype ${dtype} (${dt.class})` };
   }
   if (('order' in base && base.order === 'vax') || base.bitOffset !== 0 || base.precision !== base.size * 8) {
@@ -73,16 +75,18 @@ function zarray(ds: Dataset): { meta: Record<string, unknown> } | { reason: stri
       dtype,
       compressor,
       filters,
-      fill_value: fillValue(ds.fillvalue),
+      fill_value: fillValue(ds.fillvalue, dt.class === 'complex'),
       order: 'C',
       dimension_separator: '.',
     },
   };
 }
 
-function fillValue(v: unknown): unknown {
+function fillValue(v: unknown, complex = false): unknown {
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'number') return Number.isNaN(v) ? 'NaN' : v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : v;
+  // Zarr v2 writes a complex fill value as [real, imaginary].
+  if (complex) return v ? [fillValue((v as Complex).r), fillValue((v as Complex).i)] : [0, 0];
   // HDF5 reads unwritten chunks as zeros when no fill value is defined; Zarr's null would mean "undefined".
   return v === undefined || v === null ? 0 : typeof v === 'boolean' ? Number(v) : (v as number);
 }

@@ -8,8 +8,8 @@
  */
 import { H5Error } from './errors.js';
 import type { FormatContext } from './format/context.js';
-import { cstring, cursor, readLength, u8 } from './format/cursor.js';
 import { readGlobalHeapObjects } from './format/global-heap.js';
+import { decodeVirtualMappingList, type VirtualMapping } from './format/virtual-mapping-list.js';
 import type { Layout } from './format/types.js';
 import { readSelection, type Selection as StoredSelection } from './values/selection.js';
 import { selectedCoordinates, selectionInfo, type SelectionInfo } from './values/selection-info.js';
@@ -17,30 +17,12 @@ import type { Selection } from './selection.js';
 import type { Dataset } from './objects.js';
 import { strides } from './read-plan.js';
 
-export interface VirtualMapping {
-  file: string;
-  dataset: string;
-  source: StoredSelection;
-  virtual: StoredSelection;
-}
+export type { VirtualMapping };
 
 export async function readVirtualMappings(ctx: FormatContext, layout: Extract<Layout, { class: 'virtual' }>): Promise<VirtualMapping[]> {
   if (layout.heapAddress === null) return [];
   const [obj] = await readGlobalHeapObjects(ctx, [{ collectionAddress: layout.heapAddress, index: layout.heapIndex }]);
-  const c = cursor(obj!, layout.heapAddress);
-  const version = u8(c);
-  if (version !== 0) throw new H5Error('Unsupported', `virtual dataset mapping list version ${version}`, { offset: ctx.baseAddress + layout.heapAddress });
-  const n = readLength(c, ctx.sizeOfLengths);
-  if (n > obj!.length) throw new H5Error('Corrupt', `virtual dataset lists ${n} mappings in ${obj!.length} bytes`, { offset: ctx.baseAddress + layout.heapAddress });
-  const out: VirtualMapping[] = [];
-  for (let i = 0; i < n; i++) {
-    const file = cstring(c, 'VDS source file name');
-    const dataset = cstring(c, 'VDS source dataset name');
-    const source = readSelection(c);
-    const virtual = readSelection(c);
-    out.push({ file, dataset, source, virtual });
-  }
-  return out;
+  return decodeVirtualMappingList(obj!, ctx, layout.heapAddress);
 }
 
 function hasPrintf(name: string): boolean {

@@ -178,6 +178,41 @@ describe('dataset reads', () => {
     await g.close();
   });
 
+  it('reads a null dataspace as no values with shape null, like Dataset.shape and h5py (Empty)', async () => {
+    const g = await open(fx('spaces_latest.h5'));
+    for (const name of ['/null_f4', '/null_str']) {
+      const d = (await g.get(name)) as Dataset;
+      expect(d.shape).toBeNull();
+      const r = await d.read();
+      expect(r.shape).toBeNull();
+      expect(Array.from(r.data as ArrayLike<unknown>)).toEqual([]);
+      expect(() => toNdarray(r)).toThrow(H5Error);
+    }
+    await g.close();
+  });
+
+  it('reads HDF5 2.0 complex numbers as interleaved (real, imaginary) floats, viewed with a trailing dimension of 2', async () => {
+    const g = await open(fx('v200/v200_dtypes.h5'));
+    const c = (await g.get('/c8_be')) as Dataset;
+    expect(c.dtype).toBe('>c8');
+    const r = await c.read([[0, 2], [1, 3]]);
+    expect(r).toMatchObject({ dtype: '>c8', shape: [2, 2] });
+    // grid[i][j] = (3i + j) / 8 + i (5 - 3i - j) / 8
+    expect(r.data).toEqual({ kind: 'complex', count: 4, data: new Float32Array([0.125, 0.5, 0.25, 0.375, 0.5, 0.125, 0.625, 0]) });
+    const v = toNdarray(r);
+    expect(v.shape).toEqual([2, 2, 2]);
+    expect([v.get(1, 0, 0), v.get(1, 0, 1)]).toEqual([0.5, 0.125]);
+    expect((await ((await g.get('/c16_le')) as Dataset).read()).data).toMatchObject({ kind: 'complex', count: 6, data: expect.any(Float64Array) });
+    // Attributes give {r, i}, like h5py's complex compounds (which stay compounds).
+    const attrs = await g.attrs();
+    expect(attrs.complex_scalar).toEqual({ r: 5, i: -6 });
+    expect(attrs.complex_half).toEqual([{ r: 0.5, i: 0.25 }, { r: -0, i: -2 }]);
+    const style = await ((await g.get('/compound_style_c16')) as Dataset).read();
+    expect(style.dtype).toBe('<c16');
+    expect(style.data).toMatchObject({ kind: 'compound' });
+    await g.close();
+  });
+
   it('rejects bad selections with Invalid and honours abort', async () => {
     await expectCode(ds.read([[0, 10, 0]]), 'Invalid');
     await expectCode(ds.read([1000]), 'Invalid');

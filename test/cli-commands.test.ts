@@ -151,6 +151,35 @@ describe('coh5 cat', () => {
     expect(new Float32Array(payload.buffer.slice(payload.byteOffset, payload.byteOffset + payload.byteLength))).toEqual(want.data);
   });
 
+  it('complex numbers: {r, i} records in JSON that parse back to the values, complex64 .npy', async () => {
+    const j = await coh5('cat', fx('v200/v200_dtypes.h5'), '/c16_be', '--slice', '0:3');
+    expect(j.code, j.stderr).toBe(0);
+    // JSON has no Infinity: like every float, a non-finite part prints as null.
+    expect(JSON.parse(j.text)).toEqual([{ r: 1, i: 2 }, { r: -3.5, i: -4.25 }, { r: null, i: null }]);
+    const c = await coh5('cat', '--format=csv', fx('v200/v200_dtypes.h5'), '/c8_le', '--slice', '0:2');
+    expect(c.text).toBe('r,i\n1,2\n-3.5,-4.25\n');
+    const out = join(tmp, 'c8.npy');
+    const n = await coh5('cat', fx('v200/v200_dtypes.h5'), '/c8_be', '--format', 'npy', '-o', out);
+    expect(n.code, n.stderr).toBe(0);
+    const bytes = await readFile(out);
+    const hlen = bytes.readUInt16LE(8);
+    const header = bytes.subarray(10, 10 + hlen).toString('latin1');
+    expect(header).toContain("'descr': '<c8'");
+    expect(header).toContain("'shape': (2, 3)");
+    const payload = bytes.subarray(10 + hlen);
+    expect(new Float32Array(payload.buffer.slice(payload.byteOffset, payload.byteOffset + payload.byteLength))).toEqual(
+      new Float32Array([0, 0.625, 0.125, 0.5, 0.25, 0.375, 0.375, 0.25, 0.5, 0.125, 0.625, 0]),
+    );
+  });
+
+  it('a null dataspace: JSON null, empty CSV, and no .npy', async () => {
+    expect((await coh5('cat', fx('spaces_latest.h5'), '/null_f4')).text).toBe('null\n');
+    expect((await coh5('cat', '--format', 'csv', fx('spaces_latest.h5'), '/null_f4')).text).toBe('');
+    const n = await coh5('cat', '--format', 'npy', fx('spaces_latest.h5'), '/null_f4');
+    expect(n.code).toBe(2);
+    expect(n.stderr).toMatch(/null dataspace/);
+  });
+
   it('compound datasets as records (json) and a header row (csv)', async () => {
     const j = await coh5('cat', fx('example.h5'), '/stations', '--slice', '0:2');
     expect(JSON.parse(j.text)[0]).toMatchObject({ name: 'Reykjavik', elevation: 61 });

@@ -91,6 +91,20 @@ describe('decodeChunk', () => {
   });
 });
 
+describe('N-bit parameter lists', () => {
+  it('passes a chunk through when the list is the 3 values H5Z__set_local_nbit writes for a bitfield or enum', async () => {
+    // [count, need_not_compress, elements]: h5repack -f NBIT on a 1-byte bitfield writes [3, 1, 4].
+    const out = await decodeChunk(Uint8Array.from([1, 0, 0, 1]), [spec(5, [3, 1, 4])], 0, ctx(4));
+    expect([...out]).toEqual([1, 0, 0, 1]);
+  });
+
+  it('refuses a short list that asks for unpacking, or one whose count disagrees', async () => {
+    expect((await rejection(decodeChunk(Uint8Array.from([1, 0, 0, 1]), [spec(5, [3, 0, 4])], 0, ctx(4)))).code).toBe('Corrupt');
+    expect((await rejection(decodeChunk(Uint8Array.from([1, 0, 0, 1]), [spec(5, [4, 1, 4])], 0, ctx(4)))).code).toBe('Corrupt');
+    expect((await rejection(decodeChunk(Uint8Array.from([1, 0, 0, 1]), [spec(5, [2, 1])], 0, ctx(4)))).code).toBe('Corrupt');
+  });
+});
+
 describe('registerFilter', () => {
   it('loads a decoder on first use, once', async () => {
     let loads = 0;

@@ -1,6 +1,6 @@
 /**
  * lookupChunks against every chunked dataset of the corpus (../shared/corpus) and of the
- * top-level fixtures (fixtures/*.h5.json, same schema): all six chunk indexes, compared with the
+ * top-level and HDF5 2.0 fixtures (fixtures/*.h5.json, fixtures/v200/*.h5.json, same schema): all six chunk indexes, compared with the
  * oracle's chunk table (libhdf5's H5Dget_chunk_info: absolute addresses, sizes, filter masks) and
  * chunk count; then lookups of a few chunks by grid coordinates, which must return exactly those.
  */
@@ -40,11 +40,15 @@ function files(): { label: string; path: string; manifest: string }[] {
       out.push({ label: f.file, path: join(CORPUS, f.file), manifest: join(CORPUS, f.manifest) });
     }
   }
-  for (const name of readdirSync(FIXTURES)) {
-    if (!name.endsWith('.h5.json')) continue;
-    const text = readFileSync(join(FIXTURES, name), 'utf8');
-    if (!text.includes('"chunk_table"')) continue;
-    out.push({ label: `fixtures/${name.slice(0, -5)}`, path: join(FIXTURES, name.slice(0, -5)), manifest: join(FIXTURES, name) });
+  // fixtures/v200: the same indexes under layout message version 5 (scripts/make_v200_fixtures.py).
+  for (const sub of ['', 'v200']) {
+    const dir = join(FIXTURES, sub);
+    for (const name of readdirSync(dir)) {
+      if (!name.endsWith('.h5.json')) continue;
+      const text = readFileSync(join(dir, name), 'utf8');
+      if (!text.includes('"chunk_table"')) continue;
+      out.push({ label: `fixtures/${sub ? `${sub}/` : ''}${name.slice(0, -5)}`, path: join(dir, name.slice(0, -5)), manifest: join(dir, name) });
+    }
   }
   return out;
 }

@@ -197,12 +197,18 @@ function compareType(dt: Datatype, t: Json, where: string, errs: string[]): void
       eq('size', dt.size, t.size);
       compareType(dt.base, t.base, `${where}<enum base>`, errs);
       const got: Record<string, string> = {};
-      for (const m of dt.members) got[m.name] = String(m.value);
       const want: Record<string, string> = {};
       for (const [k, v] of Object.entries(t.members as Record<string, unknown>)) want[k] = String(v);
+      // An oracle number past 2^53 was rounded by JSON.parse: round ours the same way to compare.
+      for (const m of dt.members) got[m.name] = typeof t.members[m.name] === 'number' ? String(Number(m.value)) : String(m.value);
       if (JSON.stringify(got) !== JSON.stringify(want)) bad('enum members', got, want);
       return;
     }
+    case 'complex':
+      if (dt.class !== 'complex') return bad('class', dt.class, t.class);
+      eq('size', dt.size, t.size);
+      compareType(dt.base, t.base, `${where}<complex part>`, errs);
+      return;
     case 'array':
       if (dt.class !== 'array') return bad('class', dt.class, t.class);
       eq('size', dt.size, t.size);
@@ -225,6 +231,17 @@ interface FileResult {
   errors: string[];
   /** H5Errors on objects the oracle also failed to read. */
   expectedErrors: string[];
+}
+
+/**
+ * The writers/ oracles (h5py 3.16 on libhdf5 2.0) took object headers from h5debug of libhdf5 1.10,
+ * which stops listing an object's messages at the first one it cannot decode. Only a listing cut
+ * right after a datatype, layout or attribute message, with everything before it equal, counts.
+ */
+function h5debugTooOld(m: Json, oracle: string[], names: string[]): boolean {
+  if (!String(m.oracle?.hdf5 ?? '').startsWith('2.') || oracle.length >= names.length) return false;
+  if (!['datatype', 'layout', 'attribute'].includes(oracle[oracle.length - 1]!)) return false;
+  return oracle.every((x, i) => names[i] === x);
 }
 
 /** The oracle recorded a read failure on this object or its attributes. */
@@ -325,6 +342,9 @@ async function checkFile(manifestPath: string): Promise<FileResult> {
         let names = raw.messages.map((x) => H5DEBUG_NAMES[x.type] ?? `unknown(${x.type})`);
         // Oracle quirk: h5debug stops listing at a message it cannot decode (objects the oracle flags as broken).
         if (oracleError(obj) && names.length > oh0.messages.length) names = names.slice(0, oh0.messages.length);
+        // The same where the oracle's h5debug (libhdf5 1.10) meets an HDF5 2.0 structure (datatype or layout
+        // message version 5, a type in an attribute, a VDS mapping list): the listing ends at that message.
+        if (h5debugTooOld(m, oh0.messages, names)) names = names.slice(0, oh0.messages.length);
         if (JSON.stringify(names) !== JSON.stringify(oh0.messages)) {
           errs.push(`${where}: messages ${JSON.stringify(names)} != oracle ${JSON.stringify(oh0.messages)}`);
         }
@@ -433,7 +453,8 @@ async function checkDataset(
     const layout = decodeLayout(lm.body, ctx, lm.address);
     if (layout.class !== obj.layout) errs.push(`${where}: layout ${layout.class} != oracle ${obj.layout}`);
     const lmo = obj.object_header?.layout_message;
-    if (lmo) {
+    // An empty layout_message: the oracle's h5debug could not decode it (see h5debugTooOld).
+    if (lmo?.class) {
       if (LAYOUT_CLASS[layout.class] !== lmo.class) errs.push(`${where}: layout class ${layout.class} != h5debug ${lmo.class}`);
       if (layout.class === 'chunked') {
         if (layout.version !== lmo.version) errs.push(`${where}: layout version ${layout.version} != h5debug ${lmo.version}`);

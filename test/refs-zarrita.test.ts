@@ -73,6 +73,20 @@ describe('kerchunk references read back with zarrita', () => {
     await file.close();
   });
 
+  it('references HDF5 2.0 complex datasets as numpy complex, with a [real, imaginary] fill value', async () => {
+    // zarrita has no complex data type; zarr-python 2.13 over these references reads the same values.
+    const file = await open(new URL('../fixtures/v200/v200_dtypes.h5', import.meta.url).pathname);
+    const { refs, skipped } = await buildReferences(file);
+    const meta = (name: string) => JSON.parse(refs.refs[`${name}/.zarray`] as string);
+    expect(meta('c8_le')).toMatchObject({ dtype: '<c8', shape: [6], fill_value: [0, 0] });
+    expect(meta('c16_be')).toMatchObject({ dtype: '>c16' });
+    expect(meta('c16_fill')).toMatchObject({ dtype: '<c16', chunks: [4], fill_value: [-1, 0.5] });
+    expect(meta('c8_gzip').filters).toEqual([{ id: 'shuffle', elementsize: 8 }]);
+    // numpy has no half-precision complex, and h5py's compound complex is a compound.
+    expect(skipped.map((x) => x.path)).toEqual(expect.arrayContaining(['/c4_le', '/c4_be', '/compound_style_c16']));
+    await file.close();
+  });
+
   it('skips what Zarr cannot express, with reasons', async () => {
     const file = await open(server.urlOf('/filters_latest.h5'));
     const { refs, skipped } = await buildReferences(file);

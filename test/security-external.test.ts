@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { open } from '../src/node.js';
+import { open, type Dataset } from '../src/node.js';
 import { H5Error } from '../src/errors.js';
 import { resolveRelated } from '../src/file.js';
 import { RangeServer } from './helpers/range-server.js';
@@ -25,6 +25,28 @@ describe('allowExternal on local files', () => {
     const raw = await open(join(FX, 'external_raw.h5'));
     expect((await failure(raw.readDataset('/ext'))).code).toBe('NotAllowed');
     await Promise.all([f.close(), vds.close(), raw.close()]);
+  });
+
+  it('a virtual dataset whose extent comes from closed sources has an unknown extent, not the stored one', async () => {
+    // The file stores 0 rows; the source in v200_vds_source.h5 has 3 (h5py's shape is [3, 6]).
+    const path = join(FX, 'v200', 'v200_vds.h5');
+    const closed = await open(path);
+    const ds = (await closed.get('/unlimited_ext')) as Dataset;
+    expect(ds.extentKnown).toBe(false);
+    expect(ds.shape).toEqual([NaN, 6]);
+    expect(ds.maxshape).toEqual([null, 6]);
+    const e = await failure(ds.read());
+    expect(e.code).toBe('NotAllowed');
+    expect(e.message).toMatch(/extent of virtual dataset \/unlimited_ext depends on its sources: following "v200_vds_source.h5" needs the allowExternal option/);
+    // Same-file sources need no permission, and the rest of the file reads.
+    expect(((await closed.get('/printf')) as Dataset).shape).toEqual([3, 4]);
+    expect(((await closed.get('/printf')) as Dataset).extentKnown).toBe(true);
+    await closed.close();
+    const allowed = await open(path, { allowExternal: true });
+    const d2 = (await allowed.get('/unlimited_ext')) as Dataset;
+    expect([d2.extentKnown, d2.shape]).toEqual([true, [3, 6]]);
+    expect(Array.from((await d2.read()).data as Int32Array)).toEqual(Array.from({ length: 18 }, (_, i) => i));
+    await allowed.close();
   });
 
   it('an allow-list lets in what is under it, and not ../ escapes, absolute paths or URLs', async () => {

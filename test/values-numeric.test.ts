@@ -177,6 +177,13 @@ describe('floats: non-IEEE layouts', () => {
     expect(nan[0]).toBeNaN();
   });
 
+  it('x87 as libhdf5 describes it (normalization none): the leading-bit-only mantissa with an all-ones exponent is ±Inf', () => {
+    const none: FloatDatatype = { ...X87, mantissaNormalization: 0 };
+    const bytes = new Uint8Array(5 * 16);
+    [x87(0, 32767, 1n << 63n), x87(1, 32767, 1n << 63n), x87(0, 32767, 0xc000000000000000n), x87(0, 32767, (1n << 63n) | 1n), x87(1, 16384, 0xe000000000000000n)].forEach((b, i) => bytes.set(b, i * 16));
+    sameFloats(decodeFloats(bytes, 5, none), [Infinity, -Infinity, NaN, NaN, -3.5]);
+  });
+
   it('VAX order with a 1025 bias is the IEEE value (words reversed, exponent + 2)', () => {
     const vax: FloatDatatype = { ...ieee(8), order: 'vax', exponentBias: 1025 };
     fc.assert(

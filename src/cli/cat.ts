@@ -58,6 +58,8 @@ export async function cat(argv: string[], write: (chunk: string | Uint8Array) =>
     const r = await node.read(selection);
     progress.stop();
     if (format === 'npy') return await write(npyBytes(r));
+    // A null dataspace holds no values at all (h5py: Empty): JSON null, empty CSV.
+    if (r.shape === null) return await write(format === 'csv' ? '' : 'null\n');
     const flat = plainValues(r, node.datatype);
     await write(format === 'csv' ? csvText(flat, r.shape) : `${jsonText(nest(flat, r.shape))}\n`);
   } finally {

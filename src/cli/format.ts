@@ -7,7 +7,7 @@ const isTyped = (x: unknown): x is ArrayLike<number | bigint> & { BYTES_PER_ELEM
 
 /** One plain JS value per element, in row-major order. */
 export function plainValues(r: ReadResult, datatype: Datatype): unknown[] {
-  const n = r.shape.reduce((a, b) => a * b, 1);
+  const n = r.shape === null ? 0 : r.shape.reduce((a, b) => a * b, 1);
   const out: unknown[] = new Array(n);
   if (isTyped(r.data) || Array.isArray(r.data)) for (let i = 0; i < n; i++) out[i] = (r.data as ArrayLike<unknown>)[i];
   else for (let i = 0; i < n; i++) out[i] = elementValue(r.data, datatype, i);
@@ -54,11 +54,14 @@ const NPY_DESCR: Record<string, string> = {
 
 /** .npy version 1.0 bytes for numeric data (typed arrays hold host-order, i.e. little-endian, values). */
 export function npyBytes(r: ReadResult): Uint8Array {
-  const data = r.data;
+  // Complex data is interleaved (real, imaginary) floats: numpy's complex64/complex128 memory as it is.
+  const complex = !isTyped(r.data) && !Array.isArray(r.data) && r.data.kind === 'complex' ? r.data.data : null;
+  const data = complex ?? r.data;
   if (!isTyped(data)) throw new UsageError(`--format npy needs a numeric dataset; this one is ${r.dtype} (use --format json)`);
-  let descr = NPY_DESCR[data.constructor.name];
+  let descr = complex ? (complex instanceof Float32Array ? '<c8' : '<c16') : NPY_DESCR[data.constructor.name];
   if (!descr) throw new UsageError(`--format npy cannot write ${data.constructor.name}`);
   if (r.dtype.endsWith('b1') && descr === '|u1') descr = '|b1';
+  if (r.shape === null) throw new UsageError(`--format npy cannot write a dataset with a null dataspace (it has no values)`);
   const shape = r.shape.length === 1 ? `(${r.shape[0]},)` : `(${r.shape.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
   const total = 10 + header.length + 1;

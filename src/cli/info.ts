@@ -37,8 +37,9 @@ async function report(argv: string[], help: string, out: (s: string) => void): P
   }
 }
 
+// NaN: the size of a virtual dataset whose extent its closed sources decide (Dataset.extentKnown).
 const size = (n: number) =>
-  n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(2)} GiB` : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
+  Number.isNaN(n) ? '? B (extent unknown)' : n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(2)} GiB` : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
 
 export interface InfoSummary {
   source: string;

@@ -48,7 +48,8 @@ async function rowOf(path: string, node: H5Node | null, link: LinkInfo | null, l
   return row;
 }
 
-const dims = (s: (number | null)[] | null | undefined) => (s === null ? 'null' : s ? `{${s.map((d) => (d === null ? 'Inf' : d)).join(', ')}}` : '');
+// NaN: a virtual dataset's extent that sources outside allowExternal decide.
+const dims = (s: (number | null)[] | null | undefined) => (s === null ? 'null' : s ? `{${s.map((d) => (d === null ? 'Inf' : Number.isNaN(d) ? '?' : d)).join(', ')}}` : '');
 
 function text(r: Row, name: string, long: boolean): string {
   let s = `${name.padEnd(24)} `;

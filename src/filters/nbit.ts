@@ -9,7 +9,7 @@ import { checkOutputSize, corrupt } from './fail.js';
  *
  * cd_values, written by H5Z__set_local_nbit:
  *   [0] number of cd_values, [1] need_not_compress (1: the filter is a no-op), [2] elements in
- *   the chunk, then the datatype tree from [3]. Each node is its class code followed by:
+ *   the chunk, then the datatype tree from [3] (absent for classes N-bit leaves alone). Each node is its class code followed by:
  *     1 atomic (integer/float): size, byte order (0 LE, 1 BE), precision, offset
  *     2 array:                  total size, base class, base node...
  *     3 compound:               size, member count, then per member: byte offset, class, node...
@@ -31,9 +31,12 @@ type NbitType =
 
 export const decode: FilterDecoder = (input, spec, ctx) => {
   const cd = spec.clientData;
-  if (cd.length < 5) throw corrupt(NAME, `client data has ${cd.length} values, at least 5 are needed`);
+  if (cd.length < 3) throw corrupt(NAME, `client data has ${cd.length} values, at least 3 are needed`);
   if (cd[0] !== cd.length) throw corrupt(NAME, `client data says it has ${cd[0]} values but has ${cd.length}`);
-  if (cd[1]) return input; // every member has full precision: nothing was packed
+  // Every member has full precision, or the type is not one N-bit packs (a bitfield, enum, string...:
+  // H5Z__set_local_nbit then writes only these 3 values): nothing was packed.
+  if (cd[1]) return input;
+  if (cd.length < 5) throw corrupt(NAME, `client data has ${cd.length} values, at least 5 are needed to unpack`);
   const elements = cd[2]!;
   const { type } = parseType(cd, cd[3]!, 4, 0);
   const outBytes = elements * type.size;

@@ -42,8 +42,12 @@ export type SohmRecord =
   | { location: 'heap'; hash: number; refCount: number; heapId: Uint8Array }
   | { location: 'object-header'; hash: number; messageType: number; index: number; objectHeaderAddress: number };
 
-/** Index flag bits (H5O_SHMESG_*_FLAG): 0 dataspace, 1 datatype, 2 fill value, 3 filter pipeline, 4 attribute. */
-const SOHM_FLAG_TYPES = [MessageType.DATASPACE, MessageType.DATATYPE, MessageType.FILL_VALUE, MessageType.FILTER_PIPELINE, MessageType.ATTRIBUTE];
+/**
+ * An index's message type flags (H5O_SHMESG_*_FLAG) are 1 << message type: 0x2 dataspace, 0x8 datatype,
+ * 0x20 fill value, 0x800 filter pipeline, 0x1000 attribute; all of them is 0x182a (H5O_SHMESG_ALL_FLAG).
+ */
+const SHAREABLE_TYPES = [MessageType.DATASPACE, MessageType.DATATYPE, MessageType.FILL_VALUE, MessageType.FILTER_PIPELINE, MessageType.ATTRIBUTE];
+const ALL_FLAGS = 0x182a;
 
 /** The library allows at most 8 indexes (H5O_SHMESG_MAX_NINDEXES). */
 const MAX_INDEXES = 8;
@@ -70,10 +74,12 @@ export function readSohmTable(ctx: FormatContext, address: number, indexCount: n
       if (version !== 0) throw new H5Error('Unsupported', `shared message index version ${version}`, { offset: at });
       if (kindByte > 1) throw new H5Error('Corrupt', `shared message index type ${kindByte}`, { offset: at });
       const messageTypeFlags = u16(c);
-      if (messageTypeFlags & ~0x1f) {
+      // H5Pset_shared_mesg_index refuses only flags numerically above ALL_FLAGS, so bits of types
+      // that cannot be shared (0x1f, say) occur in real files; they select nothing.
+      if (messageTypeFlags > ALL_FLAGS) {
         throw new H5Error('Corrupt', `shared message index type flags 0x${messageTypeFlags.toString(16)}`, { offset: at });
       }
-      const messageTypes = SOHM_FLAG_TYPES.filter((_, bit) => messageTypeFlags & (1 << bit));
+      const messageTypes = SHAREABLE_TYPES.filter((t) => messageTypeFlags & (1 << t));
       const minMessageSize = u32(c);
       const listMax = u16(c);
       const btreeMin = u16(c);
@@ -110,8 +116,7 @@ export async function readFileSohmTable(ctx: FormatContext, sb: Pick<Superblock,
 function sohmFlagOf(messageType: number): number {
   // The old fill value message shares the fill value index (H5SM__type_to_flag).
   const t = messageType === MessageType.FILL_VALUE_OLD ? MessageType.FILL_VALUE : messageType;
-  const bit = SOHM_FLAG_TYPES.indexOf(t as (typeof SOHM_FLAG_TYPES)[number]);
-  return bit < 0 ? 0 : 1 << bit;
+  return SHAREABLE_TYPES.includes(t as (typeof SHAREABLE_TYPES)[number]) ? 1 << t : 0;
 }
 
 /** The index holding messages of `messageType`. */

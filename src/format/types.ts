@@ -1,6 +1,6 @@
 /**
  * The decoded shapes of HDF5 structures that cross file boundaries inside src/format/.
- * Names follow the HDF5 File Format Specification 3.0.
+ * Names follow the HDF5 File Format Specification (version 4.0 covers HDF5 2.0).
  */
 
 export type ByteOrder = '<' | '>';
@@ -41,7 +41,9 @@ export type Datatype =
       padding: StringPadding;
       charset: Charset;
     }
-  | { class: 'array'; size: number; dims: number[]; base: Datatype };
+  | { class: 'array'; size: number; dims: number[]; base: Datatype }
+  /** HDF5 2.0's complex class: real then imaginary part, each of the float type `base` (size = 2 x base.size). */
+  | { class: 'complex'; size: number; base: Extract<Datatype, { class: 'float' }> };
 
 export type StringPadding = 'nullterm' | 'nullpad' | 'spacepad';
 export type Charset = 'ascii' | 'utf-8';

@@ -60,10 +60,27 @@ export interface RegionReferenceColumn {
 export type ReferenceColumn = ObjectReferenceColumn | RegionReferenceColumn;
 
 /**
+ * Complex numbers (HDF5 2.0's complex class): `data` holds `count` (real, imaginary) pairs
+ * interleaved, 2 x count floats, which is numpy's complex64/complex128 memory layout. Parts of
+ * IEEE single precision (and half precision, widened) give a Float32Array, the rest Float64Array.
+ */
+export interface ComplexColumn {
+  kind: 'complex';
+  count: number;
+  data: Float32Array | Float64Array;
+}
+
+/** One complex value as elementValue and attrs() give it: the same names h5py's complex compounds use. */
+export interface Complex {
+  r: number;
+  i: number;
+}
+
+/**
  * Integers, floats, enums, bitfields, time: a TypedArray. Fixed and variable-length strings:
  * string[]. Variable-length sequences: Column[] (one column per element). The rest: tagged objects.
  */
-export type Column = TypedArray | string[] | Column[] | CompoundColumn | OpaqueColumn | ReferenceColumn;
+export type Column = TypedArray | string[] | Column[] | CompoundColumn | OpaqueColumn | ReferenceColumn | ComplexColumn;
 
 /**
  * Strings whose bytes were not valid UTF-8 are decoded as Latin-1 (lossless: one char per byte);
@@ -92,6 +109,7 @@ export function columnLength(col: Column): number {
   switch (col.kind) {
     case 'compound':
     case 'opaque':
+    case 'complex':
       return col.count;
     case 'reference':
       return col.refKind === 'object' ? col.addresses.length : col.regions.length;
@@ -118,6 +136,8 @@ export function sliceColumn(col: Column, start: number, end: number): Column {
     }
     case 'opaque':
       return { ...col, count: end - start, bytes: col.bytes.subarray(start * col.size, end * col.size) };
+    case 'complex':
+      return { kind: 'complex', count: end - start, data: col.data.subarray(2 * start, 2 * end) };
     case 'reference':
       return col.refKind === 'object'
         ? { kind: 'reference', refKind: 'object', addresses: col.addresses.slice(start, end) }
@@ -159,7 +179,8 @@ function setField(obj: Record<string, unknown>, key: string, value: unknown): vo
 /**
  * Element `i` of a column decoded with `dt`, as a plain JS value: number or bigint (integers,
  * floats, enums), string, a Column (vlen sequence), a record (compound), nested arrays (array
- * types), Uint8Array (opaque), an address or null (object reference), a RegionReference or null.
+ * types), Uint8Array (opaque), an address or null (object reference), a RegionReference or null,
+ * a {@link Complex} `{r, i}` (complex).
  */
 export function elementValue(col: Column, dt: Datatype, i: number): unknown {
   if (dt.class === 'array') {
@@ -177,6 +198,10 @@ export function elementValue(col: Column, dt: Datatype, i: number): unknown {
     }
     case 'opaque':
       return col.bytes.subarray(i * col.size, (i + 1) * col.size);
+    case 'complex': {
+      const value: Complex = { r: col.data[2 * i]!, i: col.data[2 * i + 1]! };
+      return value;
+    }
     case 'reference':
       return col.refKind === 'object' ? col.addresses[i] : col.regions[i];
   }

@@ -62,6 +62,9 @@ function plan(ctx: FormatContext, bytes: Uint8Array, dt: Datatype, count: number
       return ready(decodeIntegers(bytes, count, { size: dt.size, order: dt.order, signed: true, bitOffset: 0, precision: dt.precision }));
     case 'float':
       return ready(decodeFloats(bytes, count, dt));
+    case 'complex':
+      // Real and imaginary parts are two floats of the base type back to back: one float column of 2 x count.
+      return ready({ kind: 'complex', count, data: decodeFloats(bytes, 2 * count, dt.base) });
     case 'string':
       return ready(decodeFixedStrings(bytes, count, dt.size, dt.padding));
     case 'opaque':

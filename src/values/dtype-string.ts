@@ -70,6 +70,9 @@ export function numpyDtype(dt: Datatype): string {
     }
     case 'float':
       return `${orderChar(dt.order, dt.size)}f${dt.size}`;
+    case 'complex':
+      // numpy has c8 and c16; a half-precision complex (which h5py cannot read) is named c4 alike.
+      return `${orderChar(dt.base.order, dt.size)}c${dt.size}`;
     case 'string':
       return `|S${dt.size}`;
     case 'opaque':
@@ -121,6 +124,8 @@ export type DtypeDescription =
       fields: Array<{ name: string; offset: number; type: DtypeDescription }>;
     }
   | { class: 'enum'; dtype: string; size: number; boolean: boolean; base: DtypeDescription; mapping: Record<string, number | bigint> }
+  /** HDF5 2.0's complex class; `base` describes the real and the imaginary part. */
+  | { class: 'complex'; dtype: string; size: number; base: DtypeDescription }
   | { class: 'array'; dtype: string; size: number; dims: number[]; base: DtypeDescription }
   | { class: 'vlen'; dtype: string; base: DtypeDescription }
   | { class: 'reference'; dtype: string; size: number; kind: 'object' | 'region' };
@@ -163,6 +168,8 @@ export function describeDtype(dt: Datatype): DtypeDescription {
         mantissaSize: dt.mantissaSize,
       };
     }
+    case 'complex':
+      return { class: 'complex', dtype, size: dt.size, base: describeDtype(dt.base) };
     case 'string':
       return { class: 'string', dtype, size: dt.size, variable: false, charset: dt.charset, padding: dt.padding };
     case 'opaque':

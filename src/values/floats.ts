@@ -103,8 +103,10 @@ export function decodeFloatBits(bytes: Uint8Array, count: number, t: FloatDataty
   const norm = t.mantissaNormalization;
   const wide = M > 52;
   const specials = t.order !== 'vax';
-  // The explicit leading bit of a normalization-1 mantissa is not part of the Inf/NaN fraction.
-  const fractionBits = norm === 1 ? M - 1 : M;
+  // A stored leading bit (normalization 0 or 1) is not part of the Inf/NaN fraction: libhdf5 writes
+  // the x87 long double as normalization 0 (none) and reads its exponent-all-ones, leading-bit-only
+  // pattern as an infinity (H5T__conv_f_f's "Intel-Linux long double" case).
+  const fractionBits = norm === 2 ? M : M - 1;
   for (let i = 0; i < count; i++) {
     const base = i * size;
     const negative = bit(le, base, t.signLocation) === 1;

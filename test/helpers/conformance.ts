@@ -192,7 +192,8 @@ async function checkDataset(ds: Dataset, e: any, d: (m: string) => void, getRefs
       return;
     }
     const dt = ds.datatype;
-    const shape = dt.class === 'array' ? col.shape.slice(0, col.shape.length - dt.dims.length) : col.shape;
+    const full = col.shape ?? [];
+    const shape = dt.class === 'array' ? full.slice(0, full.length - dt.dims.length) : full;
     const actual = toOracleValue(col.column, dt, shape, { refs: await withRegions(ds.file, await getRefs(), col.column) });
     for (const x of compareOracle(actual, expected).slice(0, 3)) d(`${what}: ${x}`);
   };

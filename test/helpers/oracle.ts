@@ -81,6 +81,10 @@ function element(col: Column, dt: Datatype, i: number, opts: ToOracleOptions): u
       return intOracle((col as TypedArray)[i]!);
     case 'float':
       return floatOracle(Number((col as TypedArray)[i]!));
+    case 'complex': {
+      const c = col as Extract<Column, { kind: 'complex' }>;
+      return { r: floatOracle(c.data[2 * i]!), i: floatOracle(c.data[2 * i + 1]!) };
+    }
     case 'string': {
       const raw = undecodableBytes(col as string[])?.get(i);
       return raw ? { $bytes_hex: hex(raw) } : (col as string[])[i];
@@ -326,8 +330,11 @@ export function datatypeFromH5type(h: any, sizeOfOffsets: number): Datatype {
       return { class: 'bitfield', size: h.size, order: order(h.order), bitOffset: h.bit_offset ?? 0, precision: h.precision ?? h.size * 8 };
     case 'time':
       return { class: 'time', size: h.size, order: order(h.order), precision: h.precision ?? h.size * 8 };
+    case 'complex':
+      return { class: 'complex', size: h.size, base: datatypeFromH5type(h.base, O) as Extract<Datatype, { class: 'float' }> };
     case 'float': {
-      // The oracle does not record the normalization: x87 extended stores its leading bit, others imply it.
+      // The oracle does not record the normalization: x87 extended stores its leading bit, which
+      // libhdf5 describes as normalization 0 (none); the others imply it.
       const x87 = h.mant_size === 64 && h.exp_size === 15;
       return {
         class: 'float',
@@ -341,7 +348,7 @@ export function datatypeFromH5type(h: any, sizeOfOffsets: number): Datatype {
         mantissaLocation: h.mant_pos,
         mantissaSize: h.mant_size,
         exponentBias: h.exp_bias,
-        mantissaNormalization: x87 ? 1 : 2,
+        mantissaNormalization: x87 ? 0 : 2,
         padding: 0,
       };
     }

@@ -6,6 +6,7 @@ import type { ByteOrder, Charset, CompoundMember, Datatype, EnumMember, StringPa
  * The datatype message (spec IV.A.2.d, type 0x0003): a 4-byte class-and-version word with 24
  * class bit fields, a 4-byte element size, then class-specific properties. The same encoding
  * is nested inside compound, enum, variable-length and array types and inside attribute messages.
+ * Version 5 (HDF5 2.0) encodes every class as version 3 and 4 do, and adds the complex class (11).
  */
 
 /** Nesting deeper than this is a loop in hostile input: the library caps array rank at 32 and real types nest a few levels. */
@@ -40,7 +41,7 @@ function decode(c: Cursor, depth: number): Datatype {
   const bits = u8(c) | (u8(c) << 8) | (u8(c) << 16);
   const size = u32(c);
   if (version < 1) throw corrupt(c, at, `version ${version}`);
-  if (version > 4) throw new H5Error('Unsupported', `datatype message version ${version}`, { offset: c.base + at });
+  if (version > 5) throw new H5Error('Unsupported', `datatype message version ${version}`, { offset: c.base + at });
   const order: ByteOrder = bits & 1 ? '>' : '<';
   switch (cls) {
     case 0: {
@@ -96,6 +97,8 @@ function decode(c: Cursor, depth: number): Datatype {
       const base = decode(c, depth + 1);
       return { class: 'array', size, dims, base };
     }
+    case 11:
+      return decodeComplex(c, at, version, bits, size, depth);
     default:
       throw new H5Error('Unsupported', `datatype class ${cls}`, { offset: c.base + at });
   }
@@ -132,6 +135,22 @@ function decodeFloat(c: Cursor, at: number, version: number, bits: number, size:
     mantissaNormalization,
     padding: (bits >> 1) & 0x07,
   };
+}
+
+/**
+ * The complex class (11, HDF5 2.0): bit 0 says both parts have the same type (the only kind the
+ * library writes or reads), bits 1-2 the form (0 rectangular: real part first, then imaginary);
+ * the one base type that follows is the part's floating-point type.
+ */
+function decodeComplex(c: Cursor, at: number, version: number, bits: number, size: number, depth: number): Datatype {
+  if (version < 5) throw corrupt(c, at, `complex class in a version ${version} datatype message`);
+  if (!(bits & 1)) throw new H5Error('Unsupported', 'complex datatype whose parts have different types', { offset: c.base + at });
+  const form = (bits >> 1) & 0x03;
+  if (form !== 0) throw new H5Error('Unsupported', `complex datatype in ${form === 1 ? 'polar' : form === 2 ? 'exponential' : `form ${form}`} form`, { offset: c.base + at });
+  const base = decode(c, depth + 1);
+  if (base.class !== 'float') throw new H5Error('Unsupported', `complex datatype with ${base.class} parts`, { offset: c.base + at });
+  if (size !== 2 * base.size) throw corrupt(c, at, `complex of ${size} bytes with ${base.size}-byte parts`);
+  return { class: 'complex', size, base };
 }
 
 /** Bytes needed for a compound member offset in version 3: H5VM_limit_enc_size of the compound size. */

@@ -4,9 +4,12 @@ import { bytes, cursor, readAddress, readLength, skip, u16, u32, u8, uint, type 
 import type { ChunkIndexInfo, Layout } from '../types.js';
 
 /**
- * The data layout message (spec IV.A.2.i, type 0x0008), versions 1-4.
+ * The data layout message (spec IV.A.2.i, type 0x0008), versions 1-5.
  * Chunked layouts of every version store one more dimension than the dataset has: the last
  * "chunk dimension" is the element size in bytes (H5O_LAYOUT_NDIMS = 32 + 1).
+ * Version 5 (HDF5 2.0) is version 4's encoding byte for byte; it only promises that the chunk
+ * index stores filtered-chunk sizes in a Size-of-Lengths field, and the fixed array, extensible
+ * array and v2 B-tree readers already take that width from their headers' element sizes.
  */
 
 const MAX_LAYOUT_DIMS = 33;
@@ -15,7 +18,7 @@ export function decodeLayout(body: Uint8Array, ctx: FormatContext, address: numb
   const c = cursor(body, ctx.baseAddress + address);
   const version = u8(c);
   const at = ctx.baseAddress + address;
-  if (version < 1 || version > 4) throw new H5Error('Unsupported', `layout message version ${version}`, { offset: at });
+  if (version < 1 || version > 5) throw new H5Error('Unsupported', `layout message version ${version}`, { offset: at });
   return version < 3 ? decodeV1V2(c, ctx, at, version) : decodeV3V4(c, ctx, at, version);
 }
 
@@ -60,7 +63,7 @@ function decodeV3V4(c: Cursor, ctx: FormatContext, at: number, version: number):
       return { class: 'contiguous', address: addr, size };
     }
     case 2:
-      return version === 3 ? chunkedV3(c, ctx, at) : chunkedV4(c, ctx, at);
+      return version === 3 ? chunkedV3(c, ctx, at) : chunkedV4(c, ctx, at, version);
     case 3: {
       if (version < 4) throw new H5Error('Corrupt', 'virtual layout in a version 3 layout message', { offset: at });
       const heapAddress = readAddress(c, O);
@@ -81,7 +84,7 @@ function chunkedV3(c: Cursor, ctx: FormatContext, at: number): Layout {
   return chunked(dims, { type: 'btree-v1', address: addr }, false, 3, at);
 }
 
-function chunkedV4(c: Cursor, ctx: FormatContext, at: number): Layout {
+function chunkedV4(c: Cursor, ctx: FormatContext, at: number, version: number): Layout {
   const flags = u8(c);
   // Bit 0: don't filter partial edge chunks; bit 1: single-chunk index stores filter info.
   if (flags & ~0x03) throw new H5Error('Corrupt', `layout chunk flags 0x${flags.toString(16)}`, { offset: at });
@@ -140,11 +143,11 @@ function chunkedV4(c: Cursor, ctx: FormatContext, at: number): Layout {
       break;
     }
     case 0:
-      throw new H5Error('Corrupt', 'v1 B-tree chunk index in a version 4 layout message', { offset: at });
+      throw new H5Error('Corrupt', `v1 B-tree chunk index in a version ${version} layout message`, { offset: at });
     default:
       throw new H5Error('Unsupported', `chunk index type ${indexType}`, { offset: at });
   }
-  return chunked(dims, index, (flags & 1) !== 0, 4, at);
+  return chunked(dims, index, (flags & 1) !== 0, version, at);
 }
 
 function chunked(dims: number[], index: ChunkIndexInfo, dontFilterPartialEdgeChunks: boolean, version: number, at: number): Layout {
