@@ -14,14 +14,14 @@ import { contiguousRuns, copyChunkHyperslab, copyChunkPoints, chunksTouched, poi
 import { normalizeSelection, product, selectionCount, selectionShape, type Selection, type SelectionInput } from './selection.js';
 import { decodeValues, enumMapping } from './values/decode.js';
 import type { Column } from './values/column.js';
+import { RegionReference } from './values/reference.js';
 import { numpyDtype } from './values/dtype-string.js';
-import { resolveReferences } from './plain.js';
 import type { CallOptions, Dataset } from './objects.js';
 import { readVirtual } from './virtual.js';
 
 export interface ReadResult {
-  /** Typed array for numbers (BigInt64Array for 64-bit integers, Float32Array for half floats), string[] for strings, per-field columns for compounds, paths for object references. */
-  data: Column | (string | null)[];
+  /** Typed array for numbers (BigInt64Array for 64-bit integers, Float32Array for half floats), string[] for strings, per-field columns for compounds, (Reference | null)[] for references. */
+  data: Column;
   shape: number[];
   dtype: string;
   /** For enum datatypes: member name → value (data holds the values). */
@@ -35,12 +35,12 @@ type ChunkedLayout = Extract<Layout, { class: 'chunked' }>;
 
 export async function readDatasetData(ds: Dataset, input: SelectionInput, options?: CallOptions): Promise<ReadResult> {
   const { column, shape, dtype } = await readDatasetColumn(ds, input, options);
-  const out: ReadResult = { data: await resolveReferences(ds.file, column, options), shape, dtype };
+  const out: ReadResult = { data: column, shape, dtype };
   if (ds.info.datatype.class === 'enum') out.mapping = enumMapping(ds.info.datatype);
   return out;
 }
 
-/** @internal the selection as a decoded column, references still as addresses. */
+/** @internal the selection as a decoded column, with its shape and dtype string. */
 export async function readDatasetColumn(ds: Dataset, input: SelectionInput, options?: CallOptions): Promise<{ column: Column; shape: number[]; dtype: string }> {
   const { bytes, sel, count } = await readDatasetBytes(ds, input, options);
   const { datatype } = ds.info;
@@ -55,6 +55,9 @@ export async function readDatasetBytes(ds: Dataset, input: SelectionInput, optio
   const signal = options?.signal;
   throwIfAborted(signal);
   const { dataspace, datatype, layout } = ds.info;
+  if (input instanceof RegionReference && input.address !== ds.address) {
+    throw new H5Error('Invalid', `the region reference is to the dataset at address ${input.address}, not this one (${ds.address}): dereference it first`, { path: ds.path });
+  }
   if (dataspace.kind === 'null') return { bytes: new Uint8Array(0), sel: { kind: 'points', points: [] }, count: 0 };
   const dims = dataspace.kind === 'scalar' ? [] : dataspace.dims;
   const sel = normalizeSelection(input, dims);
