@@ -147,7 +147,8 @@ export function selectionOracle(r: RegionReference, extent: number[]): Record<st
   if (info.regular) out.regular_hyperslab = info.regular;
   if (info.blocks) out.blocks = info.blocks.map((b) => [b.start, b.end]);
   if (info.points) out.points = info.points;
-  if (info.bounds) out.bounds = [info.bounds.start, info.bounds.end];
+  // The oracle gives bounds for point and hyperslab selections only.
+  if (info.bounds && info.type !== 'all') out.bounds = [info.bounds.start, info.bounds.end];
   return out;
 }
 
