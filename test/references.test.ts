@@ -17,6 +17,7 @@ import {
   open,
   openGroup,
   RegionReference,
+  toNdarray,
   type CompoundColumn,
   type H5File,
 } from '../src/node.js';
@@ -82,6 +83,7 @@ describe('references are values at every depth', () => {
         const arr = await f.readDataset('/array_refs');
         expect(arr.shape).toEqual([2, 2, 2]);
         expect((arr.data as unknown[])[2]).toEqual(new ObjectReference(hidden));
+        expect(toNdarray(arr).get(0, 1, 0)).toEqual(new ObjectReference(hidden));
         const vl = await f.readDataset('/vlen_refs');
         expect(vl.data).toEqual([[new ObjectReference(temp), new ObjectReference(await addressOf(f, '/data')), new ObjectReference(f.address)], [], [new ObjectReference(await addressOf(f, '/types/t'))]]);
       }));
