@@ -14,18 +14,18 @@ import { contiguousRuns, copyChunkHyperslab, copyChunkPoints, chunksTouched, poi
 import { normalizeSelection, product, selectionCount, selectionShape, type Selection, type SelectionInput } from './selection.js';
 import { decodeValues, enumMapping } from './values/decode.js';
 import type { Column } from './values/column.js';
+import { RegionReference } from './values/reference.js';
 import { numpyDtype } from './values/dtype-string.js';
-import { resolveReferences } from './plain.js';
 import type { CallOptions, Dataset } from './objects.js';
 import { readVirtual } from './virtual.js';
 
 export interface ReadResult {
   /**
    * Typed array for numbers (BigInt64Array for 64-bit integers, Float32Array for half floats), string[] for strings,
-   * per-field columns for compounds, paths for object references, a ComplexColumn (interleaved real and imaginary
-   * parts) for HDF5 2.0 complex numbers.
+   * per-field columns for compounds, (Reference | null)[] for references, a ComplexColumn (interleaved real and
+   * imaginary parts) for HDF5 2.0 complex numbers.
    */
-  data: Column | (string | null)[];
+  data: Column;
   /** The selection's shape; null for a dataset with a null dataspace (no elements), like Dataset.shape and h5py's Empty. */
   shape: number[] | null;
   dtype: string;
@@ -40,12 +40,12 @@ type ChunkedLayout = Extract<Layout, { class: 'chunked' }>;
 
 export async function readDatasetData(ds: Dataset, input: SelectionInput, options?: CallOptions): Promise<ReadResult> {
   const { column, shape, dtype } = await readDatasetColumn(ds, input, options);
-  const out: ReadResult = { data: await resolveReferences(ds.file, column, options), shape, dtype };
+  const out: ReadResult = { data: column, shape, dtype };
   if (ds.info.datatype.class === 'enum') out.mapping = enumMapping(ds.info.datatype);
   return out;
 }
 
-/** @internal the selection as a decoded column, references still as addresses. */
+/** @internal the selection as a decoded column, with its shape (null for a null dataspace) and dtype string. */
 export async function readDatasetColumn(ds: Dataset, input: SelectionInput, options?: CallOptions): Promise<{ column: Column; shape: number[] | null; dtype: string }> {
   const { bytes, sel, count } = await readDatasetBytes(ds, input, options);
   const { datatype, dataspace } = ds.info;
@@ -62,6 +62,9 @@ export async function readDatasetBytes(ds: Dataset, input: SelectionInput, optio
   throwIfAborted(signal);
   const { dataspace, datatype, layout } = ds.info;
   if (ds.info.extentUnknown) throw new H5Error('NotAllowed', ds.info.extentUnknown, { path: ds.path });
+  if (input instanceof RegionReference && input.address !== ds.address) {
+    throw new H5Error('Invalid', `the region reference is to the dataset at address ${input.address}, not this one (${ds.address}): dereference it first`, { path: ds.path });
+  }
   if (dataspace.kind === 'null') return { bytes: new Uint8Array(0), sel: { kind: 'points', points: [] }, count: 0 };
   const dims = dataspace.kind === 'scalar' ? [] : dataspace.dims;
   const sel = normalizeSelection(input, dims);

@@ -12,7 +12,7 @@ export type H5ErrorCode =
   | 'Invalid'; // the caller's arguments are wrong
 
 export interface H5ErrorDetails {
-  /** HDF5 object path or link involved, where known. */
+  /** HDF5 object path or link involved, where known ('' counts as not known: an object opened from a reference). */
   path?: string;
   /** File offset (absolute, in bytes) of the structure involved, where known. */
   offset?: number;
@@ -33,12 +33,12 @@ export class H5Error extends Error {
 
   constructor(code: H5ErrorCode, message: string, details: H5ErrorDetails = {}) {
     const where: string[] = [];
-    if (details.path !== undefined) where.push(`path ${details.path}`);
+    if (details.path) where.push(`path ${details.path}`);
     if (details.offset !== undefined) where.push(`offset ${details.offset}`);
     if (details.source !== undefined) where.push(`in ${details.source}`);
     super(where.length ? `${message} (${where.join(', ')})` : message, { cause: details.cause });
     this.code = code;
-    if (details.path !== undefined) this.path = details.path;
+    if (details.path) this.path = details.path;
     if (details.offset !== undefined) this.offset = details.offset;
     if (details.source !== undefined) this.source = details.source;
     if (details.status !== undefined) this.status = details.status;

@@ -64,7 +64,6 @@ export class H5File extends Group {
   private sohmTable?: Promise<SohmTable | null>;
   private readonly externals = new Map<string, Promise<H5File>>();
   private readonly rawExternals = new Map<string, Promise<ByteSource>>();
-  private addressPaths?: Promise<Map<number, string>>;
 
   /** @internal use open() */
   constructor(cache: BlockCache, superblock: Superblock, extension: SuperblockExtension | null, ctx: FormatContext, options: OpenOptions) {
@@ -162,19 +161,6 @@ export class H5File extends Group {
     } else if (node.kind === 'datatype') out.dtype = node.dtype;
     if (options.attributes) out.attrs = await node.attrs(options);
     return out;
-  }
-
-  /** @internal address → first path reaching it (walk order), built once, for references. */
-  pathsByAddress(options?: { signal?: AbortSignal }): Promise<Map<number, string>> {
-    if (!this.addressPaths) {
-      this.addressPaths = (async () => {
-        const map = new Map<number, string>([[this.address, '/']]);
-        for await (const { path, node } of this.walk(options)) if (node && !map.has(node.address)) map.set(node.address, path);
-        return map;
-      })();
-      this.addressPaths.catch(() => (this.addressPaths = undefined));
-    }
-    return this.addressPaths;
   }
 
   /** @internal a raw (non-HDF5) file beside this one: external data storage. */

@@ -19,6 +19,7 @@ export type { Datatype, Dataspace, FilterSpec, Layout } from './format/types.js'
 export { DEFAULT_LIMITS, type Limits } from './format/limits.js';
 export type { Column, TypedArray, CompoundColumn, ComplexColumn, Complex } from './values/column.js';
 export { compoundRecords } from './values/column.js';
+export { ObjectReference, RegionReference, isReference, type Reference } from './values/reference.js';
 export { registerFilter } from './filters/registry.js';
 export { openGroup, LabeledGroup, type LabeledOptions, type LabeledReadOptions, type LabeledVariable, type LabeledArray, type DimensionSlice } from './labeled.js';
 export { decodeTimes, decodeCalendarDates, isTimeUnits, type CFDate } from './labeled/times.js';

@@ -10,6 +10,7 @@ import type { Dataset, Group, H5Node } from './objects.js';
 import type { ReadResult } from './dataset-read.js';
 import type { TypedArray } from './values/column.js';
 import { decodeCF, needsCF } from './labeled/cf.js';
+import { findPaths } from './references.js';
 import { assignDimensions, coordinateNames, isDimOnly, referenceTargets, type VarMeta } from './labeled/dims.js';
 import { decodeCalendarDates, decodeTimes, isModelCalendar, isTimeUnits, type CFDate } from './labeled/times.js';
 
@@ -240,8 +241,8 @@ export async function openGroup(file: H5File, path: string, options: LabeledOpti
         for (const c of coordinateNames(m.attrs)) if (linkNames.has(c)) next.add(c);
         const list = m.attrs.DIMENSION_LIST;
         if (Array.isArray(list)) {
-          for (const t of list.flatMap(referenceTargets)) {
-            const n = typeof t === 'number' ? local.get(t) : t.startsWith(`${node.path === '/' ? '' : node.path}/`) ? t.split('/').pop() : undefined;
+          for (const t of referenceTargets(list)) {
+            const n = local.get(t);
             if (n !== undefined) next.add(n);
           }
         }
@@ -256,7 +257,7 @@ export async function openGroup(file: H5File, path: string, options: LabeledOpti
   const datasets = members.filter((m): m is Member & { obj: Dataset } => m?.obj.kind === 'dataset');
   const metas: VarMeta[] = datasets.map((m) => ({ name: m.name, path: m.obj.path, address: m.obj.address, shape: m.obj.shape ?? [], attrs: m.attrs }));
 
-  const resolve = await referenceResolver(file, node.path, local, metas, call.signal);
+  const resolve = await referenceResolver(node, local, metas, call.signal);
   const dimsByVar = assignDimensions(metas, resolve);
 
   let all: LabeledVariable[] = datasets
@@ -319,26 +320,17 @@ async function openMember(group: Group, name: string, call: { signal?: AbortSign
 }
 
 /**
- * DIMENSION_LIST targets to paths: strings are paths already; addresses are looked up among the
- * group's own members first (where netCDF-4 and ICESat-2 keep their scales) and only then in the
- * whole file's address map, which walks the file once.
+ * DIMENSION_LIST targets (object header addresses) to paths: looked up among the group's own
+ * members first (where netCDF-4 and ICESat-2 keep their scales), and only the others by one
+ * path search that starts at the group and its ancestors (netCDF-4 dimensions of parent groups).
  */
-async function referenceResolver(
-  file: H5File,
-  groupPath: string,
-  local: Map<number, string>,
-  metas: VarMeta[],
-  signal?: AbortSignal,
-): Promise<(t: string | number) => string | null> {
-  const unresolved = metas.some((m) => {
-    const list = m.attrs.DIMENSION_LIST;
-    return Array.isArray(list) && list.some((e) => referenceTargets(e).some((t) => typeof t === 'number' && !local.has(t)));
-  });
-  const global = unresolved ? await file.pathsByAddress({ signal }) : null;
-  const prefix = groupPath === '/' ? '/' : `${groupPath}/`;
+async function referenceResolver(group: Group, local: Map<number, string>, metas: VarMeta[], signal?: AbortSignal): Promise<(t: number) => string | null> {
+  const unresolved = new Set<number>();
+  for (const m of metas) for (const t of referenceTargets(m.attrs.DIMENSION_LIST)) if (!local.has(t)) unresolved.add(t);
+  const found = unresolved.size ? await findPaths(group, [...unresolved], { signal }) : null;
+  const prefix = group.path === '/' ? '/' : `${group.path}/`;
   return (t) => {
-    if (typeof t === 'string') return t;
     const name = local.get(t);
-    return name !== undefined ? prefix + name : (global?.get(t) ?? null);
+    return name !== undefined ? prefix + name : (found?.get(t) ?? null);
   };
 }

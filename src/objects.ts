@@ -17,6 +17,8 @@ import type { SelectionInput } from './selection.js';
 import { numpyDtype } from './values/dtype-string.js';
 import type { H5File } from './file.js';
 import { concreteMappings, readVirtualMappings } from './virtual.js';
+import { dereference, findPaths } from './references.js';
+import { isReference, type Reference } from './values/reference.js';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -32,12 +34,52 @@ export type LinkInfo =
   | { name: string; kind: 'user'; linkType: number };
 
 export abstract class H5Object {
-  /** @internal */
+  /**
+   * @internal
+   * @param path the path this object was opened by; '' when it was opened from a reference
+   *   (dereference), whose path is not known without a search (referencePath finds one).
+   */
   constructor(readonly file: H5File, readonly path: string, readonly address: number) {}
 
-  /** The last component of the path. */
+  /** The last component of the path ('' when the path is not known). */
   get name(): string {
     return this.path === '/' ? '/' : this.path.slice(this.path.lastIndexOf('/') + 1);
+  }
+
+  /**
+   * The object a reference read from this file names, opened by its object header address: one
+   * header read (none when it was parsed before), no search of the file. It is the same Group,
+   * Dataset or NamedDatatype a path would give, except that its `path` is '' (not known);
+   * referencePath() finds one. Read a region reference's elements with `dataset.read(ref)`.
+   */
+  dereference(ref: Reference, options?: CallOptions): Promise<H5Node> {
+    try {
+      checkReference(ref);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return dereference(this, ref, options);
+  }
+
+  /**
+   * A path to the object a reference names, or null when no hard link reaches it (or for a
+   * null reference). The search reads group links, nearest first: this object's group, its
+   * ancestors, then the whole file level by level from the root, stopping where it finds the
+   * target. A target in this object's group or an ancestor costs those groups' link lists
+   * (usually already read, so no request); otherwise each level down to the target costs up to
+   * two waves (the level's links, its members' headers), as walk() does to that depth.
+   */
+  async referencePath(ref: Reference | null, options?: CallOptions): Promise<string | null> {
+    return (await this.referencePaths([ref], options))[0]!;
+  }
+
+  /** referencePath for many references at once: one search, stopping when the last is found. */
+  async referencePaths(refs: Iterable<Reference | null>, options?: CallOptions): Promise<(string | null)[]> {
+    const list = [...refs];
+    for (const r of list) if (r !== null) checkReference(r);
+    const addresses = [...new Set(list.filter((r): r is Reference => r !== null).map((r) => r.address))];
+    const paths = addresses.length ? await withPath(findPaths(this, addresses, options), this.path) : new Map<number, string | null>();
+    return list.map((r) => (r === null ? null : (paths.get(r.address) ?? null)));
   }
 
   /** @internal */
@@ -79,13 +121,21 @@ function hopError(e: H5Error): H5Error {
 }
 
 function withPath<T>(p: Promise<T>, path: string): Promise<T> {
+  // '' is an object opened from a reference: its path is not known, so errors name none.
+  if (path === '') return p;
   return p.catch((e: unknown) => {
     throw e instanceof H5Error ? e.withPath(path) : e;
   });
 }
 
-function joinPath(base: string, name: string): string {
+/** @internal a member's path; '' (unknown) below a group opened from a reference. */
+export function joinPath(base: string, name: string): string {
+  if (base === '') return '';
   return base === '/' ? `/${name}` : `${base}/${name}`;
+}
+
+function checkReference(ref: unknown): void {
+  if (!isReference(ref)) throw new H5Error('Invalid', `not a reference (an ObjectReference or RegionReference read from the file): ${String(ref)}`);
 }
 
 /** Splits a path into components, dropping empty and '.' parts. */
@@ -166,9 +216,11 @@ export class Group extends H5Object {
         if (hops >= this.file.ctx.limits.maxLinkHops) {
           throw hopError(new H5Error('NotFound', `too many soft/external link hops (a loop?) at "${link.target}"`, { path: childPath }));
         }
-        const target = link.target.startsWith('/') ? link.target : joinPath(this.path, link.target);
+        const absolute = link.target.startsWith('/');
+        const target = absolute ? link.target : joinPath(this.path, link.target);
         try {
-          return await this.file.resolve(target, options, hops + 1);
+          // A group opened from a reference has no path to join a relative target to: resolve it from the group.
+          return await (absolute || this.path !== '' ? this.file.resolve(target, options, hops + 1) : this.resolve(link.target, options, hops + 1));
         } catch (e) {
           // A hop-limit error passes through as it is: wrapped at every hop of a loop, its message grew with each.
           if (e instanceof H5Error && e.code === 'NotFound' && e.path !== childPath && !hopErrors.has(e)) {

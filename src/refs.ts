@@ -10,6 +10,7 @@ import type { H5File } from './file.js';
 import { lookupChunks } from './format/chunk-index.js';
 import type { Dataset } from './objects.js';
 import type { Complex } from './values/column.js';
+import { isReference } from './values/reference.js';
 
 export type RefEntry = string | [string] | [string, number, number];
 
@@ -93,6 +94,7 @@ function fillValue(v: unknown, complex = false): unknown {
 
 /** JSON-safe copy of an attribute value, or undefined when it has no JSON form. */
 function jsonSafe(v: unknown): unknown {
+  if (isReference(v)) return undefined;
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
   if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
   if (typeof v === 'bigint') return Number(v);

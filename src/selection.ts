@@ -1,4 +1,6 @@
 import { H5Error } from './errors.js';
+import { RegionReference } from './values/reference.js';
+import { selectedCoordinates, selectionInfo, selectionShape as regionShape } from './values/selection-info.js';
 
 /** One dimension of a hyperslab, normalized: 0 <= start, step >= 1, `count` elements. */
 export interface DimSlice {
@@ -10,7 +12,8 @@ export interface DimSlice {
 /** A normalized selection over a dataspace of known dims. */
 export type Selection =
   | { kind: 'hyperslab'; slices: DimSlice[]; /** dims dropped from the result shape (integer indexes) */ squeeze: boolean[] }
-  | { kind: 'points'; points: number[][] };
+  /** `shape`: the result's shape when it is not [points.length] (a region reference's box). */
+  | { kind: 'points'; points: number[][]; shape?: number[] };
 
 /**
  * What callers may pass per dimension: null/undefined (the whole extent), an integer index
@@ -31,7 +34,9 @@ export type SelectionInput =
   | null
   | DimSelector[]
   | { hyperslice: Array<[number, number] | [number, number, number] | number[]> }
-  | { points: number[][] };
+  | { points: number[][] }
+  /** The elements a region reference to this dataset selects, shaped as h5py's dset[ref]. */
+  | RegionReference;
 
 /** Python's slice.indices for a positive step. */
 function sliceIndices(start: number | null | undefined, stop: number | null | undefined, step: number, n: number): DimSlice {
@@ -54,6 +59,7 @@ function checkInt(v: unknown, what: string): void {
 /** Normalizes a selection input against the dataset's dims. */
 export function normalizeSelection(input: SelectionInput, dims: number[]): Selection {
   const rank = dims.length;
+  if (input instanceof RegionReference) return regionSelection(input, dims);
   if (input && !Array.isArray(input) && 'points' in input) {
     const points = input.points.map((p, i) => {
       if (!Array.isArray(p) || p.length !== rank) {
@@ -112,9 +118,34 @@ export function normalizeSelection(input: SelectionInput, dims: number[]): Selec
   return { kind: 'hyperslab', slices, squeeze };
 }
 
+/**
+ * A region reference's selection over `dims`: a regular hyperslab of single elements or of one
+ * block per dimension reads as a hyperslab; anything else as the list of its points, in the
+ * library's order (row-major), shaped as h5py shapes dset[ref].
+ */
+function regionSelection(ref: RegionReference, dims: number[]): Selection {
+  const rank = ref.selection.type === 'points' || ref.selection.type === 'hyperslabs' ? ref.selection.rank : dims.length;
+  if (rank !== dims.length) throw new H5Error('Invalid', `the region reference selects in rank ${rank}, the dataset has rank ${dims.length}`);
+  const info = selectionInfo(ref.selection, dims);
+  const shape = regionShape(info, dims);
+  const bounds = info.bounds;
+  if (bounds && bounds.end.some((e, d) => e >= dims[d]!)) {
+    throw new H5Error('Invalid', `the region reference selects up to [${bounds.end}], outside the dataset's extent [${dims}]`);
+  }
+  const r = info.regular;
+  if (info.type === 'all' || (r && r.count.every((c, d) => c === 1 || r.block[d] === 1) && shape.length === rank)) {
+    const slices = dims.map((n, d): DimSlice => {
+      if (info.type === 'all' || !r) return { start: 0, step: 1, count: n };
+      return r.block[d] === 1 ? { start: r.start[d]!, step: r.stride[d]!, count: r.count[d]! } : { start: r.start[d]!, step: 1, count: r.block[d]! };
+    });
+    return { kind: 'hyperslab', slices, squeeze: dims.map(() => false) };
+  }
+  return { kind: 'points', points: selectedCoordinates(info), shape };
+}
+
 /** The shape of the result of a selection. */
 export function selectionShape(sel: Selection): number[] {
-  if (sel.kind === 'points') return [sel.points.length];
+  if (sel.kind === 'points') return sel.shape ? sel.shape.slice() : [sel.points.length];
   return sel.slices.filter((_, d) => !sel.squeeze[d]).map((s) => s.count);
 }
 

@@ -187,6 +187,18 @@ describe('coh5 cat', () => {
     expect(c.text.split('\n')[0]).toBe('name,lat,lon,elevation,active');
     expect(c.text.trim().split('\n')).toHaveLength(3);
   });
+
+  it('references print as paths (object) and {path, address, selection} (region), at any depth', async () => {
+    const file = fx('references/refs_every_depth_latest.h5');
+    const o = await coh5('cat', file, '/object_refs');
+    expect(JSON.parse(o.text)).toEqual(['/data', '/data/temperature', '/types/t', '/', '/far/away/below/hidden', null]);
+    const r = JSON.parse((await coh5('cat', file, '/region_refs', '--slice', '1:2')).text);
+    expect(r[0]).toMatchObject({ path: '/data/temperature', selection: { type: 'points', rank: 2, points: [[3, 4], [0, 0], [2, 1]] } });
+    const v = JSON.parse((await coh5('cat', file, '/vlen_refs')).text);
+    expect(v).toEqual([['/data/temperature', '/data', '/'], [], ['/types/t']]);
+    const c = JSON.parse((await coh5('cat', file, '/compound_refs', '--slice', '0:1')).text);
+    expect(c[0]).toMatchObject({ name: 'temp', target: '/data/temperature', pair: ['/data/temperature', '/data/ints'] });
+  });
 });
 
 describe('coh5 refs', () => {

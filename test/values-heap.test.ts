@@ -12,6 +12,7 @@ import type { Datatype } from '../src/format/types.js';
 import type { ByteSource, ReadOptions } from '../src/source.js';
 import { compoundRecords, type Column } from '../src/values/column.js';
 import { decodeValues } from '../src/values/decode.js';
+import { ObjectReference, RegionReference } from '../src/values/reference.js';
 import { toOracleValue } from './helpers/oracle.js';
 
 const O = 8;
@@ -154,7 +155,8 @@ describe('references', () => {
     const { ctx } = file([[A, gcol([])]]);
     const bytes = new Uint8Array([...le(800, 8), ...le(0, 8), ...new Array(8).fill(0xff)]);
     const col = await decodeValues(ctx, bytes, { class: 'reference', size: 8, kind: 'object' }, 3);
-    expect(col).toEqual({ kind: 'reference', refKind: 'object', addresses: [800, null, null] });
+    expect(col).toEqual([new ObjectReference(800), null, null]);
+    expect((col as unknown[])[0]).toBeInstanceOf(ObjectReference);
   });
 
   it('region references: heap object = dataset address + serialized selection', async () => {
@@ -165,11 +167,8 @@ describe('references', () => {
     const el = (addr: number, idx: number) => [...le(addr, 8), ...le(idx, 4)];
     const bytes = new Uint8Array([...el(A, 1), ...el(0, 0), ...el(A, 2)]);
     const col = await decodeValues(ctx, bytes, { class: 'reference', size: 12, kind: 'region' }, 3);
-    expect(col).toEqual({
-      kind: 'reference',
-      refKind: 'region',
-      regions: [{ address: 800, selection: { type: 'points', rank: 1, points: [[4], [1]] } }, null, { address: 960, selection: { type: 'all' } }],
-    });
+    expect(col).toEqual([new RegionReference(800, { type: 'points', rank: 1, points: [[4], [1]] }), null, new RegionReference(960, { type: 'all' })]);
+    expect((col as unknown[])[2]).toBeInstanceOf(RegionReference);
     expect(source.reads).toHaveLength(1);
   });
 

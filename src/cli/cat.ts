@@ -1,7 +1,7 @@
 /** `coh5 cat`: a dataset (or a slice of it) as JSON, CSV or .npy on stdout. */
 import { H5Error, type DimSelector } from '../node.js';
 import { need, parse, REMOTE_HELP, UsageError } from './args.js';
-import { csvText, jsonText, npyBytes, plainValues } from './format.js';
+import { csvText, jsonText, nameReferences, npyBytes, plainValues } from './format.js';
 import { nest } from '../values/column.js';
 import { openUrl } from './open.js';
 import { startProgress } from './progress.js';
@@ -60,7 +60,7 @@ export async function cat(argv: string[], write: (chunk: string | Uint8Array) =>
     if (format === 'npy') return await write(npyBytes(r));
     // A null dataspace holds no values at all (h5py: Empty): JSON null, empty CSV.
     if (r.shape === null) return await write(format === 'csv' ? '' : 'null\n');
-    const flat = plainValues(r, node.datatype);
+    const flat = await nameReferences(node, plainValues(r, node.datatype));
     await write(format === 'csv' ? csvText(flat, r.shape) : `${jsonText(nest(flat, r.shape))}\n`);
   } finally {
     progress.stop();

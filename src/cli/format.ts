@@ -1,6 +1,7 @@
 /** Turning read results into JSON, CSV and .npy bytes for `coh5 cat`. */
-import type { Datatype, ReadResult } from '../index.js';
+import type { Datatype, H5Object, ReadResult } from '../index.js';
 import { elementValue } from '../values/column.js';
+import { isReference, type Reference } from '../values/reference.js';
 import { UsageError } from './args.js';
 
 const isTyped = (x: unknown): x is ArrayLike<number | bigint> & { BYTES_PER_ELEMENT: number } => ArrayBuffer.isView(x) && !(x instanceof DataView);
@@ -12,6 +13,39 @@ export function plainValues(r: ReadResult, datatype: Datatype): unknown[] {
   if (isTyped(r.data) || Array.isArray(r.data)) for (let i = 0; i < n; i++) out[i] = (r.data as ArrayLike<unknown>)[i];
   else for (let i = 0; i < n; i++) out[i] = elementValue(r.data, datatype, i);
   return out;
+}
+
+/**
+ * Values with their references named: an object reference becomes a path to its object, a region
+ * reference {path, address, selection}; the paths come from one search (H5Object.referencePaths).
+ * A reference no hard link reaches keeps its address.
+ */
+export async function nameReferences(from: H5Object, values: unknown[]): Promise<unknown[]> {
+  const refs: Reference[] = [];
+  const collect = (v: unknown): void => {
+    if (isReference(v)) refs.push(v);
+    else if (Array.isArray(v)) v.forEach(collect);
+    else if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v)) Object.values(v).forEach(collect);
+  };
+  values.forEach(collect);
+  if (!refs.length) return values;
+  const paths = new Map<Reference, string | null>();
+  (await from.referencePaths(refs)).forEach((p, i) => paths.set(refs[i]!, p));
+  const name = (v: unknown): unknown => {
+    if (isReference(v)) {
+      const path = paths.get(v) ?? null;
+      if (v.kind === 'object') return path ?? { address: v.address };
+      return { path, address: v.address, selection: v.selection };
+    }
+    if (Array.isArray(v)) return v.map(name);
+    if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v)) {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: name(x), enumerable: true, writable: true, configurable: true });
+      return out;
+    }
+    return v;
+  };
+  return values.map(name);
 }
 
 /** JSON text of a value; bigints as exact numbers, non-finite floats as null (as JSON cannot hold them), bytes as arrays. */

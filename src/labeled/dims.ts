@@ -11,6 +11,8 @@
  *     the group (an axis never reuses a phony dimension already used by its own variable).
  */
 
+import { isReference } from '../values/reference.js';
+
 /** A scale dataset written by netCDF-4 for a dimension that is not a variable. */
 export const NETCDF_DIM_ONLY = 'This is a netCDF dimension but not a netCDF variable';
 
@@ -38,17 +40,10 @@ export function coordinateNames(attrs: Record<string, unknown>): string[] {
   return s.split(/\s+/).filter((x) => x !== '');
 }
 
-/**
- * The referenced objects of one DIMENSION_LIST entry: paths, or addresses when the reader
- * left them unresolved (a vlen of object references decodes to {kind: 'reference', addresses}).
- */
-export function referenceTargets(entry: unknown): Array<string | number> {
-  if (entry === null || entry === undefined) return [];
-  if (typeof entry === 'string' || typeof entry === 'number') return [entry];
+/** The object header addresses one DIMENSION_LIST entry (a sequence of object references) names. */
+export function referenceTargets(entry: unknown): number[] {
+  if (isReference(entry)) return [entry.address];
   if (Array.isArray(entry)) return entry.flatMap(referenceTargets);
-  if (typeof entry === 'object' && 'addresses' in entry) {
-    return ((entry as { addresses: Array<number | null> }).addresses ?? []).filter((a): a is number => a !== null);
-  }
   return [];
 }
 
@@ -59,11 +54,11 @@ function basename(path: string): string {
 
 /**
  * Assigns dimension names to every axis of every variable. `resolve` turns a DIMENSION_LIST
- * target into the scale's path (or null when it cannot be found).
+ * target (an object header address) into the scale's path (or null when it cannot be found).
  */
 export function assignDimensions(
   vars: VarMeta[],
-  resolve: (target: string | number) => string | null,
+  resolve: (target: number) => string | null,
 ): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const byName = new Map(vars.map((v) => [v.name, v]));

@@ -4,7 +4,7 @@
  */
 import { H5Error } from '../errors.js';
 import type { Datatype } from '../format/types.js';
-import type { Selection } from './selection.js';
+import type { Reference } from './reference.js';
 
 export type TypedArray =
   | Int8Array
@@ -38,27 +38,6 @@ export interface OpaqueColumn {
   bytes: Uint8Array;
 }
 
-export interface ObjectReferenceColumn {
-  kind: 'reference';
-  refKind: 'object';
-  /** Object header addresses (relative to the base address); null for a null reference. */
-  addresses: (number | null)[];
-}
-
-export interface RegionReference {
-  /** Object header address of the referenced dataset. */
-  address: number;
-  selection: Selection;
-}
-
-export interface RegionReferenceColumn {
-  kind: 'reference';
-  refKind: 'region';
-  regions: (RegionReference | null)[];
-}
-
-export type ReferenceColumn = ObjectReferenceColumn | RegionReferenceColumn;
-
 /**
  * Complex numbers (HDF5 2.0's complex class): `data` holds `count` (real, imaginary) pairs
  * interleaved, 2 x count floats, which is numpy's complex64/complex128 memory layout. Parts of
@@ -78,9 +57,10 @@ export interface Complex {
 
 /**
  * Integers, floats, enums, bitfields, time: a TypedArray. Fixed and variable-length strings:
- * string[]. Variable-length sequences: Column[] (one column per element). The rest: tagged objects.
+ * string[]. Variable-length sequences: Column[] (one column per element). References:
+ * (Reference | null)[]. Compounds and opaque data: tagged objects.
  */
-export type Column = TypedArray | string[] | Column[] | CompoundColumn | OpaqueColumn | ReferenceColumn | ComplexColumn;
+export type Column = TypedArray | string[] | Column[] | (Reference | null)[] | CompoundColumn | OpaqueColumn | ComplexColumn;
 
 /**
  * Strings whose bytes were not valid UTF-8 are decoded as Latin-1 (lossless: one char per byte);
@@ -111,8 +91,6 @@ export function columnLength(col: Column): number {
     case 'opaque':
     case 'complex':
       return col.count;
-    case 'reference':
-      return col.refKind === 'object' ? col.addresses.length : col.regions.length;
   }
 }
 
@@ -120,7 +98,7 @@ export function columnLength(col: Column): number {
 export function sliceColumn(col: Column, start: number, end: number): Column {
   if (isTyped(col)) return col.subarray(start, end);
   if (Array.isArray(col)) {
-    const out = (col as unknown[]).slice(start, end) as string[] | Column[];
+    const out = (col as unknown[]).slice(start, end) as string[];
     const bad = typeof col[0] === 'string' ? undecodable.get(col as string[]) : undefined;
     if (bad) for (const [i, raw] of bad) if (i >= start && i < end) markUndecodable(out as string[], i - start, raw);
     return out;
@@ -138,10 +116,6 @@ export function sliceColumn(col: Column, start: number, end: number): Column {
       return { ...col, count: end - start, bytes: col.bytes.subarray(start * col.size, end * col.size) };
     case 'complex':
       return { kind: 'complex', count: end - start, data: col.data.subarray(2 * start, 2 * end) };
-    case 'reference':
-      return col.refKind === 'object'
-        ? { kind: 'reference', refKind: 'object', addresses: col.addresses.slice(start, end) }
-        : { kind: 'reference', refKind: 'region', regions: col.regions.slice(start, end) };
   }
 }
 
@@ -179,8 +153,8 @@ function setField(obj: Record<string, unknown>, key: string, value: unknown): vo
 /**
  * Element `i` of a column decoded with `dt`, as a plain JS value: number or bigint (integers,
  * floats, enums), string, a Column (vlen sequence), a record (compound), nested arrays (array
- * types), Uint8Array (opaque), an address or null (object reference), a RegionReference or null,
- * a {@link Complex} `{r, i}` (complex).
+ * types), Uint8Array (opaque), a Reference or null (references), a {@link Complex} `{r, i}`
+ * (complex).
  */
 export function elementValue(col: Column, dt: Datatype, i: number): unknown {
   if (dt.class === 'array') {
@@ -202,8 +176,6 @@ export function elementValue(col: Column, dt: Datatype, i: number): unknown {
       const value: Complex = { r: col.data[2 * i]!, i: col.data[2 * i + 1]! };
       return value;
     }
-    case 'reference':
-      return col.refKind === 'object' ? col.addresses[i] : col.regions[i];
   }
 }
 

@@ -21,10 +21,8 @@ import {
   sliceColumn,
   type Column,
   type CompoundColumn,
-  type ObjectReferenceColumn,
-  type RegionReference,
-  type RegionReferenceColumn,
 } from './column.js';
+import { ObjectReference, RegionReference } from './reference.js';
 import { decodeFloats } from './floats.js';
 import { decodeIntegers } from './integers.js';
 import { readSelection } from './selection.js';
@@ -180,16 +178,16 @@ function planVlen(ctx: FormatContext, bytes: Uint8Array, dt: Extract<Datatype, {
 }
 
 /** Object references: the referenced object header's address; 0 or the undefined address is a null reference. */
-function objectReferences(bytes: Uint8Array, count: number, size: number): ObjectReferenceColumn {
+function objectReferences(bytes: Uint8Array, count: number, size: number): (ObjectReference | null)[] {
   if (size > 8) throw new H5Error('Unsupported', `object references of ${size} bytes (HDF5 1.12+ references are not supported)`);
   const c = cursor(bytes);
-  const addresses: (number | null)[] = [];
+  const refs: (ObjectReference | null)[] = [];
   for (let i = 0; i < count; i++) {
     c.pos = i * size;
     const a = readAddress(c, size);
-    addresses.push(a === 0 ? null : a);
+    refs.push(a === 0 || a === null ? null : new ObjectReference(a));
   }
-  return { kind: 'reference', refKind: 'object', addresses };
+  return refs;
 }
 
 /**
@@ -206,8 +204,8 @@ function planRegions(ctx: FormatContext, bytes: Uint8Array, size: number, count:
     const id = readGlobalHeapId(c, O);
     slots.push(id.collectionAddress <= 0 && id.index === 0 ? -1 : ids.push(id) - 1);
   }
-  return async (objects) => {
-    const regions = slots.map((slot, i): RegionReference | null => {
+  return async (objects) =>
+    slots.map((slot, i): RegionReference | null => {
       if (slot === -1) return null;
       const obj = objects[slot]!;
       const oc = cursor(obj);
@@ -215,11 +213,8 @@ function planRegions(ctx: FormatContext, bytes: Uint8Array, size: number, count:
       if (isUndefinedAt(oc, O)) return null;
       const address = uint(oc, O, 'region reference address');
       if (address === 0) return null;
-      return { address, selection: readSelection(oc) };
+      return new RegionReference(address, readSelection(oc));
     });
-    const col: RegionReferenceColumn = { kind: 'reference', refKind: 'region', regions };
-    return col;
-  };
 }
 
 /** An enum's name -> value mapping, in member order. */

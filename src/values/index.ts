@@ -10,13 +10,10 @@ export {
   undecodableBytes,
   type Column,
   type CompoundColumn,
-  type ObjectReferenceColumn,
   type OpaqueColumn,
-  type ReferenceColumn,
-  type RegionReference,
-  type RegionReferenceColumn,
   type TypedArray,
 } from './column.js';
+export { isReference, ObjectReference, RegionReference, type Reference } from './reference.js';
 export { decodeValues, enumMapping } from './decode.js';
 export { describeDtype, isH5pyBool, isH5pyComplex, memorySize, numpyDtype, type DtypeDescription } from './dtype-string.js';
 export { decodeSelection, readSelection, type Block, type RegularHyperslab, type Selection } from './selection.js';

@@ -22,9 +22,9 @@ import {
   nest,
   undecodableBytes,
   type Column,
-  type RegionReference,
   type TypedArray,
 } from '../../src/values/column.js';
+import { isReference, type Reference, type RegionReference } from '../../src/values/reference.js';
 import { isH5pyBool, isH5pyComplex, memorySize } from '../../src/values/dtype-string.js';
 import { selectionInfo } from '../../src/values/selection-info.js';
 
@@ -32,10 +32,22 @@ import { selectionInfo } from '../../src/values/selection-info.js';
 // Column -> oracle JSON encoding
 
 export interface RefResolver {
-  /** Path and kind of the object whose header is at `address`, or null if there is none (encoded as {error}). */
-  object(address: number): { path: string; kind: 'group' | 'dataset' | 'datatype' } | null;
-  /** The referenced dataset's path, its extent, and dset[regionref] in oracle encoding. */
-  region?(ref: RegionReference): { path: string; extent: number[]; values: unknown } | null;
+  /**
+   * A reference in the oracle's encoding, worked out beforehand (the encoding is synchronous):
+   * {$ref, $ref_kind}, {$regionref, selection, values}, or {error} where h5py fails too.
+   */
+  encode(ref: Reference): unknown;
+}
+
+/** Every reference a column holds, at any depth (compound members, vlen elements, arrays). */
+export function referencesIn(col: Column, out: Reference[] = []): Reference[] {
+  if (Array.isArray(col)) {
+    for (const x of col as unknown[]) {
+      if (isReference(x)) out.push(x);
+      else if (Array.isArray(x) || (x && typeof x === 'object' && 'kind' in x)) referencesIn(x as Column, out);
+    }
+  } else if (!ArrayBuffer.isView(col) && col.kind === 'compound') for (const f of Object.values(col.fields)) referencesIn(f, out);
+  return out;
 }
 
 export interface ToOracleOptions {
@@ -124,20 +136,10 @@ function element(col: Column, dt: Datatype, i: number, opts: ToOracleOptions): u
       return hex(b);
     }
     case 'reference': {
-      const c = col as Extract<Column, { kind: 'reference' }>;
-      if (c.refKind === 'object') {
-        const a = c.addresses[i];
-        if (a === null || a === undefined) return null;
-        if (!opts.refs) return { $ref_address: a };
-        // h5py fails on a reference to no object (e.g. an address past the end of the file).
-        const o = opts.refs.object(a);
-        return o ? { $ref: o.path, $ref_kind: o.kind } : { error: `no object at address ${a}` };
-      }
-      const r = c.regions[i];
-      if (!r) return null;
-      const res = opts.refs?.region?.(r);
-      if (!res) return { $regionref_address: r.address };
-      return { $regionref: res.path, selection: selectionOracle(r, res.extent), values: res.values };
+      const r = (col as (Reference | null)[])[i];
+      if (r === null || r === undefined) return null;
+      if (opts.refs) return opts.refs.encode(r);
+      return r.kind === 'object' ? { $ref_address: r.address } : { $regionref_address: r.address };
     }
   }
 }
@@ -149,7 +151,8 @@ export function selectionOracle(r: RegionReference, extent: number[]): Record<st
   if (info.regular) out.regular_hyperslab = info.regular;
   if (info.blocks) out.blocks = info.blocks.map((b) => [b.start, b.end]);
   if (info.points) out.points = info.points;
-  if (info.bounds) out.bounds = [info.bounds.start, info.bounds.end];
+  // The oracle gives bounds for point and hyperslab selections only.
+  if (info.bounds && info.type !== 'all') out.bounds = [info.bounds.start, info.bounds.end];
   return out;
 }
 
