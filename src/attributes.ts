@@ -65,7 +65,7 @@ export async function readAttributes(obj: H5Object, options?: CallOptions): Prom
   return Promise.all(
     messages.map(async (m): Promise<Attribute> => {
       const shape = m.dataspace.kind === 'simple' ? m.dataspace.dims : m.dataspace.kind === 'scalar' ? [] : null;
-      const value = await plainValue(obj, m.value, m.datatype, m.dataspace, options);
+      const value = await plainValue(obj.context(options), m.value, m.datatype, m.dataspace);
       const a: Attribute = { name: m.name, dtype: numpyDtype(m.datatype), datatype: m.datatype, shape, value };
       if (m.creationOrder !== undefined) a.creationOrder = m.creationOrder;
       return a;

@@ -13,7 +13,7 @@ import { MessageType, type Dataspace, type Datatype, type FillValue, type Filter
 import { KNOWN_FILTER_NAMES } from './filters/registry.js';
 import { decodeValues } from './values/decode.js';
 import { elementValue } from './values/column.js';
-import type { H5File } from './file.js';
+import type { SohmTable } from './format/sohm.js';
 
 /** Largest element whose fill value is decoded to a plain value on open (h5py's arrays of 1 MiB are already unwieldy). */
 const FILL_PLAIN_MAX_BYTES = 1024 * 1024;
@@ -39,14 +39,14 @@ export interface DatasetInfo {
   extentUnknown?: string;
 }
 
-export async function loadDatasetInfo(file: H5File, oh: ObjectHeader, ctx: FormatContext): Promise<DatasetInfo> {
+export async function loadDatasetInfo(sohm: () => Promise<SohmTable | null>, oh: ObjectHeader, ctx: FormatContext): Promise<DatasetInfo> {
   const one = async (type: number, required: boolean) => {
     const m = findMessages(oh, type)[0];
     if (!m) {
       if (required) throw new H5Error('Corrupt', `dataset object header lacks message type ${type}`, { offset: ctx.baseAddress + oh.address });
       return null;
     }
-    return resolveSharedMessage(ctx, m, () => file.sohm());
+    return resolveSharedMessage(ctx, m, sohm);
   };
   const [spaceMsg, typeMsg, layoutMsg, pipeMsg, fillMsg, oldFillMsg, eflMsg] = await Promise.all([
     one(MessageType.DATASPACE, true),

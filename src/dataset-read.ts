@@ -16,7 +16,7 @@ import { decodeValues, enumMapping } from './values/decode.js';
 import type { Column } from './values/column.js';
 import { RegionReference } from './values/reference.js';
 import { numpyDtype } from './values/dtype-string.js';
-import type { CallOptions, Dataset } from './objects.js';
+import type { ReadCallOptions as CallOptions, ReadTarget } from './read-target.js';
 import { readVirtual } from './virtual.js';
 
 export interface ReadResult {
@@ -38,7 +38,7 @@ const CHUNK_SLACK = 1024;
 
 type ChunkedLayout = Extract<Layout, { class: 'chunked' }>;
 
-export async function readDatasetData(ds: Dataset, input: SelectionInput, options?: CallOptions): Promise<ReadResult> {
+export async function readDatasetData(ds: ReadTarget, input: SelectionInput, options?: CallOptions): Promise<ReadResult> {
   const { column, shape, dtype } = await readDatasetColumn(ds, input, options);
   const out: ReadResult = { data: column, shape, dtype };
   if (ds.info.datatype.class === 'enum') out.mapping = enumMapping(ds.info.datatype);
@@ -46,7 +46,7 @@ export async function readDatasetData(ds: Dataset, input: SelectionInput, option
 }
 
 /** @internal the selection as a decoded column, with its shape (null for a null dataspace) and dtype string. */
-export async function readDatasetColumn(ds: Dataset, input: SelectionInput, options?: CallOptions): Promise<{ column: Column; shape: number[] | null; dtype: string }> {
+export async function readDatasetColumn(ds: ReadTarget, input: SelectionInput, options?: CallOptions): Promise<{ column: Column; shape: number[] | null; dtype: string }> {
   const { bytes, sel, count } = await readDatasetBytes(ds, input, options);
   const { datatype, dataspace } = ds.info;
   const column = await decodeValues(ds.context(options), bytes, datatype, count);
@@ -57,7 +57,7 @@ export async function readDatasetColumn(ds: Dataset, input: SelectionInput, opti
 }
 
 /** @internal the selected elements' raw bytes, in file byte order, row-major. */
-export async function readDatasetBytes(ds: Dataset, input: SelectionInput, options?: CallOptions): Promise<{ bytes: Uint8Array; sel: Selection; count: number }> {
+export async function readDatasetBytes(ds: ReadTarget, input: SelectionInput, options?: CallOptions): Promise<{ bytes: Uint8Array; sel: Selection; count: number }> {
   const signal = options?.signal;
   throwIfAborted(signal);
   const { dataspace, datatype, layout } = ds.info;
@@ -111,7 +111,7 @@ function copyRuns(runs: Run[], data: Uint8Array, out: Uint8Array, path: string):
 }
 
 async function readContiguous(
-  ds: Dataset,
+  ds: ReadTarget,
   sel: Selection,
   dims: number[],
   layout: Extract<Layout, { class: 'contiguous' }>,
@@ -142,7 +142,7 @@ async function readContiguous(
 }
 
 /** External raw storage: the dataset's bytes live in other files, segment after segment. */
-async function readExternal(ds: Dataset, runs: Run[], out: Uint8Array, signal?: AbortSignal): Promise<void> {
+async function readExternal(ds: ReadTarget, runs: Run[], out: Uint8Array, signal?: AbortSignal): Promise<void> {
   const segments = ds.info.external!;
   let logical = 0;
   const plan: Array<{ seg: (typeof segments)[number]; start: number; end: number }> = [];
@@ -169,7 +169,7 @@ async function readExternal(ds: Dataset, runs: Run[], out: Uint8Array, signal?: 
   );
 }
 
-async function readChunked(ds: Dataset, sel: Selection, dims: number[], layout: ChunkedLayout, out: Uint8Array, signal?: AbortSignal): Promise<void> {
+async function readChunked(ds: ReadTarget, sel: Selection, dims: number[], layout: ChunkedLayout, out: Uint8Array, signal?: AbortSignal): Promise<void> {
   const { datatype, filters, dataspace } = ds.info;
   const size = datatype.size;
   const chunkDims = layout.chunkDims;

@@ -10,7 +10,6 @@ import type { Dataset, Group, H5Node } from './objects.js';
 import type { ReadResult } from './dataset-read.js';
 import type { TypedArray } from './values/column.js';
 import { decodeCF, needsCF } from './labeled/cf.js';
-import { findPaths } from './references.js';
 import { assignDimensions, coordinateNames, isDimOnly, referenceTargets, type VarMeta } from './labeled/dims.js';
 import { decodeCalendarDates, decodeTimes, isModelCalendar, isTimeUnits, type CFDate } from './labeled/times.js';
 
@@ -327,7 +326,7 @@ async function openMember(group: Group, name: string, call: { signal?: AbortSign
 async function referenceResolver(group: Group, local: Map<number, string>, metas: VarMeta[], signal?: AbortSignal): Promise<(t: number) => string | null> {
   const unresolved = new Set<number>();
   for (const m of metas) for (const t of referenceTargets(m.attrs.DIMENSION_LIST)) if (!local.has(t)) unresolved.add(t);
-  const found = unresolved.size ? await findPaths(group, [...unresolved], { signal }) : null;
+  const found = unresolved.size ? await group.addressPaths([...unresolved], { signal }) : null;
   const prefix = group.path === '/' ? '/' : `${group.path}/`;
   return (t) => {
     const name = local.get(t);

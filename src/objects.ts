@@ -17,7 +17,8 @@ import type { SelectionInput } from './selection.js';
 import { numpyDtype } from './values/dtype-string.js';
 import type { H5File } from './file.js';
 import { concreteMappings, readVirtualMappings } from './virtual.js';
-import { dereference, findPaths } from './references.js';
+import { findPaths } from './references.js';
+import { joinPath } from './paths.js';
 import { isReference, type Reference } from './values/reference.js';
 
 export interface CallOptions {
@@ -58,7 +59,7 @@ export abstract class H5Object {
     } catch (e) {
       return Promise.reject(e);
     }
-    return dereference(this, ref, options);
+    return dereference(this.file, ref, options);
   }
 
   /**
@@ -78,8 +79,13 @@ export abstract class H5Object {
     const list = [...refs];
     for (const r of list) if (r !== null) checkReference(r);
     const addresses = [...new Set(list.filter((r): r is Reference => r !== null).map((r) => r.address))];
-    const paths = addresses.length ? await withPath(findPaths(this, addresses, options), this.path) : new Map<number, string | null>();
+    const paths = addresses.length ? await this.addressPaths(addresses, options) : new Map<number, string | null>();
     return list.map((r) => (r === null ? null : (paths.get(r.address) ?? null)));
+  }
+
+  /** @internal referencePaths by object header address: address → path (null where no hard link reaches it). */
+  addressPaths(addresses: readonly number[], options?: CallOptions): Promise<Map<number, string | null>> {
+    return withPath(findPaths(this, addresses, (path, address, o) => openObject(this.file, path, address, o), options), this.path);
   }
 
   /** @internal */
@@ -126,12 +132,6 @@ function withPath<T>(p: Promise<T>, path: string): Promise<T> {
   return p.catch((e: unknown) => {
     throw e instanceof H5Error ? e.withPath(path) : e;
   });
-}
-
-/** @internal a member's path; '' (unknown) below a group opened from a reference. */
-export function joinPath(base: string, name: string): string {
-  if (base === '') return '';
-  return base === '/' ? `/${name}` : `${base}/${name}`;
 }
 
 function checkReference(ref: unknown): void {
@@ -400,6 +400,19 @@ export class Dataset extends H5Object {
     return (await withPath(readDatasetBytes(this, selection, options), this.path)).bytes;
   }
 
+  /** @internal a virtual dataset's source (ReadTarget): null when its file or dataset does not exist. */
+  async virtualSource(file: string, dataset: string, signal?: AbortSignal): Promise<Dataset | null> {
+    try {
+      const f = file === '.' ? this.file : await this.file.openRelated(file, signal);
+      const node = await f.get(dataset, { signal });
+      if (node.kind !== 'dataset') throw new H5Error('Corrupt', `VDS source ${file}:${dataset} is not a dataset`, { path: this.path });
+      return node;
+    } catch (e) {
+      if (e instanceof H5Error && e.code === 'NotFound') return null;
+      throw e;
+    }
+  }
+
   /** Reads a selection (everything when omitted). */
   read(selection?: SelectionInput, options?: CallOptions): Promise<ReadResult> {
     return withPath(readDatasetData(this, selection, options), this.path);
@@ -445,7 +458,7 @@ export async function openObject(file: H5File, path: string, address: number, op
   const oh = await withPath(readObjectHeader(ctx, address), path);
   const has = (t: number) => findMessages(oh, t).length > 0;
   if (has(MessageType.LAYOUT) || (has(MessageType.DATASPACE) && has(MessageType.DATATYPE))) {
-    const info = await withPath(loadDatasetInfo(file, oh, ctx), path);
+    const info = await withPath(loadDatasetInfo(() => file.sohm(), oh, ctx), path);
     const ds = new Dataset(file, path, address, info);
     if (info.layout.class === 'virtual') await withPath(resolveVirtualExtent(ds, options), path);
     return ds;
@@ -455,4 +468,17 @@ export async function openObject(file: H5File, path: string, address: number, op
     return new NamedDatatype(file, path, address, decodeDatatypeMessage(m.body, m.address));
   }
   return path === '/' ? file : new Group(file, path, address);
+}
+
+/** The object a reference names: opened by address, with path '' (not known without a search). */
+async function dereference(file: H5File, ref: Reference, options?: CallOptions): Promise<H5Node> {
+  if (ref.address === file.address) return file;
+  try {
+    return await openObject(file, '', ref.address, options);
+  } catch (e) {
+    if (e instanceof H5Error && e.code !== 'Aborted') {
+      throw new H5Error(e.code, `${ref.kind} reference to address ${ref.address}: ${e.message}`, { offset: e.offset, cause: e });
+    }
+    throw e;
+  }
 }

@@ -1,28 +1,16 @@
 /**
- * From a reference to its object and to a path. A reference holds an object header address, so
- * the object is one header read away (none when the header is already parsed); a path is not
- * stored anywhere and takes a search of the groups' links, which starts next to the object
+ * From a reference to a path. A reference holds an object header address, so the object is one
+ * header read away (objects.ts opens it); a path is not stored anywhere and takes a search of the groups' links, which starts next to the object
  * that held the reference (where netCDF-4 and HDF5 dimension scales keep their targets) and
  * stops as soon as every target is found.
  */
 import { H5Error } from './errors.js';
 import { together } from './together.js';
-import { joinPath, openObject, type CallOptions, type Group, type H5Node, type H5Object, type LinkInfo } from './objects.js';
-import type { Reference } from './values/reference.js';
+import { joinPath } from './paths.js';
+import type { CallOptions, Group, H5Node, H5Object, LinkInfo } from './objects.js';
 
-/** The object a reference names: opened by address, with path '' (not known without a search). */
-export async function dereference(obj: H5Object, ref: Reference, options?: CallOptions): Promise<H5Node> {
-  const file = obj.file;
-  if (ref.address === file.address) return file;
-  try {
-    return await openObject(file, '', ref.address, options);
-  } catch (e) {
-    if (e instanceof H5Error && e.code !== 'Aborted') {
-      throw new H5Error(e.code, `${ref.kind} reference to address ${ref.address}: ${e.message}`, { offset: e.offset, cause: e });
-    }
-    throw e;
-  }
-}
+/** Opens the object whose header is at `address` (the object model's openObject, handed in). */
+export type OpenObject = (path: string, address: number, options?: CallOptions) => Promise<H5Node>;
 
 /** The groups to search first for `obj`'s references: its own group (or itself), then each ancestor up to '/'. */
 function nearGroups(obj: H5Object): string[] {
@@ -43,7 +31,7 @@ function nearGroups(obj: H5Object): string[] {
  * level's groups), stopping at the first level where the last target turns up. Where several hard
  * links reach an object, the nearest one (then the first in h5py's member order) is given.
  */
-export async function findPaths(from: H5Object, addresses: readonly number[], options?: CallOptions): Promise<Map<number, string | null>> {
+export async function findPaths(from: H5Object, addresses: readonly number[], open: OpenObject, options?: CallOptions): Promise<Map<number, string | null>> {
   const file = from.file;
   const found = new Map<number, string | null>();
   const left = new Set(addresses);
@@ -81,7 +69,7 @@ export async function findPaths(from: H5Object, addresses: readonly number[], op
       }
     }
     // One wave of member headers per level, as Group.walk does; only groups lead further.
-    const nodes = await together(options?.signal, members.map((m) => (signal: AbortSignal) => openObject(file, m.path, m.address, { ...options, signal })));
+    const nodes = await together(options?.signal, members.map((m) => (signal: AbortSignal) => open(m.path, m.address, { ...options, signal })));
     level = nodes.filter((n): n is Group => n.kind === 'group');
   }
   for (const a of left) found.set(a, null);

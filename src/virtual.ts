@@ -14,7 +14,7 @@ import type { Layout } from './format/types.js';
 import { readSelection, type Selection as StoredSelection } from './values/selection.js';
 import { selectedCoordinates, selectionInfo, type SelectionInfo } from './values/selection-info.js';
 import type { Selection } from './selection.js';
-import type { Dataset } from './objects.js';
+import type { ReadTarget } from './read-target.js';
 import { strides } from './read-plan.js';
 
 export type { VirtualMapping };
@@ -42,19 +42,6 @@ function isUnlimited(sel: StoredSelection): number {
   return sel.regular.count.findIndex((c, d) => c === Infinity || sel.regular!.block[d] === Infinity);
 }
 
-/** The source dataset of a mapping, or null when its file or dataset does not exist. */
-async function openSource(ds: Dataset, file: string, dataset: string, signal?: AbortSignal): Promise<Dataset | null> {
-  try {
-    const f = file === '.' ? ds.file : await ds.file.openRelated(file, signal);
-    const node = await f.get(dataset, { signal });
-    if (node.kind !== 'dataset') throw new H5Error('Corrupt', `VDS source ${file}:${dataset} is not a dataset`, { path: ds.path });
-    return node;
-  } catch (e) {
-    if (e instanceof H5Error && e.code === 'NotFound') return null;
-    throw e;
-  }
-}
-
 export interface ConcreteMapping {
   file: string;
   dataset: string;
@@ -68,7 +55,7 @@ export interface ConcreteMapping {
  * selection is cut to the source's current extent. Also returns the extent this gives each
  * unlimited dimension of the virtual dataset (the library's "last available" view).
  */
-export async function concreteMappings(ds: Dataset, mappings: VirtualMapping[], signal?: AbortSignal): Promise<{ mappings: ConcreteMapping[]; extent: (number | null)[] }> {
+export async function concreteMappings(ds: ReadTarget, mappings: VirtualMapping[], signal?: AbortSignal): Promise<{ mappings: ConcreteMapping[]; extent: (number | null)[] }> {
   const rank = ds.info.dataspace.kind === 'simple' ? ds.info.dataspace.dims.length : 0;
   const extent: (number | null)[] = new Array(rank).fill(null);
   const grow = (sel: StoredSelection) => {
@@ -92,7 +79,7 @@ export async function concreteMappings(ds: Dataset, mappings: VirtualMapping[], 
       for (let i = 0; i < MAX_PRINTF_SOURCES; i++) {
         const file = printfName(m.file, i);
         const dataset = printfName(m.dataset, i);
-        const src = await openSource(ds, file, dataset, signal);
+        const src = await ds.virtualSource(file, dataset, signal);
         if (!src) break;
         const regular = { start: vr.start.slice(), stride: vr.stride.slice(), count: vr.count.slice(), block: vr.block.slice() };
         regular.start[u] = vr.start[u]! + i * vr.stride[u]!;
@@ -104,7 +91,7 @@ export async function concreteMappings(ds: Dataset, mappings: VirtualMapping[], 
       continue;
     }
     // An unlimited source selection: as many blocks as the source's current extent holds.
-    const src = await openSource(ds, m.file, m.dataset, signal);
+    const src = await ds.virtualSource(m.file, m.dataset, signal);
     if (!src || m.source.type !== 'hyperslabs' || !m.source.regular) continue;
     const info = selectionInfo(m.source, src.shape ?? []);
     const sr = info.regular ?? m.source.regular;
@@ -122,7 +109,7 @@ export async function concreteMappings(ds: Dataset, mappings: VirtualMapping[], 
 
 /** Fills `out` (raw element bytes of the selection `sel` of `ds`) from the sources. */
 export async function readVirtual(
-  ds: Dataset,
+  ds: ReadTarget,
   sel: Selection,
   dims: number[],
   out: Uint8Array,
@@ -144,7 +131,7 @@ export async function readVirtual(
       const hits = sel.kind === 'hyperslab' && vBox && vBox.length > 0 ? boxHits(sel, vBox) : undefined;
       if (hits === null) return;
       // A missing source file or dataset reads as the fill value, as the HDF5 library does.
-      const source = await openSource(ds, m.file, m.dataset, signal);
+      const source = await ds.virtualSource(m.file, m.dataset, signal);
       if (!source) return;
       if (source.info.datatype.size !== size) {
         throw new H5Error('Unsupported', `VDS source ${m.dataset} has element size ${source.info.datatype.size}, the VDS ${size}`, { path: ds.path });
@@ -256,7 +243,7 @@ function sourcePlan(hits: Hits, sBox: Pattern[]): { slab: Array<[number, number,
  * contiguous runs at a time; no per-element list is ever built.
  */
 async function readSeparable(
-  source: Dataset,
+  source: ReadTarget,
   sel: Selection & { kind: 'hyperslab' },
   hits: Hits,
   plan: { slab: Array<[number, number, number]>; at: number[][] },
@@ -296,7 +283,7 @@ async function readSeparable(
 }
 
 /** Points through a box mapping: each point's per-dimension positions give its source element. */
-async function readPoints(source: Dataset, points: number[][], vBox: Pattern[], sBox: Pattern[], out: Uint8Array, size: number, signal?: AbortSignal): Promise<void> {
+async function readPoints(source: ReadTarget, points: number[][], vBox: Pattern[], sBox: Pattern[], out: Uint8Array, size: number, signal?: AbortSignal): Promise<void> {
   const outIndex: number[] = [];
   const coords: number[][] = [];
   points.forEach((p, i) => {
@@ -335,7 +322,7 @@ function elementIndex(sel: Selection, dims: number[]): ElementIndex {
  * by selectedCoordinates' element limit.
  */
 async function readByElement(
-  source: Dataset,
+  source: ReadTarget,
   vInfo: SelectionInfo,
   sInfo: SelectionInfo,
   index: ElementIndex,
