@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Writes fixtures/icesat2/atl03_like.h5: a small ICESat-2-like granule for the labelled-group
-tests (src/labeled.ts). Run with Debian's /usr/bin/python3 (python3-h5py); deterministic.
+tests (src/labeled/labeled-group.ts). Run with Debian's /usr/bin/python3 (python3-h5py); deterministic.
 
 Layout, as ATL03 has it (but tiny):
   /gt1l/heights/{delta_time, lat_ph, lon_ph, h_ph, signal_conf_ph, quality_ph}  along the photon track

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { suggestChunks, suggestPageSize, type InspectReport } from '../src/inspect.js';
+import { suggestChunks, suggestPageSize, type InspectReport } from '../src/tools/inspect.js';
 import { coh5 } from './cli-run.js';
 import { RangeServer } from './helpers/range-server.js';
 

@@ -21,7 +21,7 @@ import { MessageType, type HeaderMessage, type Layout } from '../src/format/type
 import { decodeVirtualMappingList } from '../src/format/virtual-mapping-list.js';
 import { decodeValues } from '../src/values/decode.js';
 import { numpyDtype } from '../src/values/dtype-string.js';
-import { readVirtualMappings } from '../src/virtual.js';
+import { readVirtualMappings } from '../src/read/virtual.js';
 
 const V200 = resolve(__dirname, '../fixtures/v200');
 

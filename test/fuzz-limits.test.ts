@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { open } from '../src/node.js';
 import { H5Error } from '../src/errors.js';
-import type { Dataset } from '../src/objects.js';
+import type { Dataset } from '../src/api/objects.js';
 import { failure } from './helpers/failure.js';
 
 const FX = join(import.meta.dirname, '..', 'fixtures');

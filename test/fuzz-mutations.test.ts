@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { open } from '../src/index.js';
-import type { Dataset } from '../src/objects.js';
+import type { Dataset } from '../src/api/objects.js';
 import { FUZZ_LIMITS, runCase, seedFiles, type Outcome } from './helpers/fuzz-case.js';
 import { caseArb, mutate } from './helpers/fuzz-mutate.js';
 

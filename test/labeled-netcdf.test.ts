@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { open, type H5File } from '../src/node.js';
-import { openGroup } from '../src/labeled.js';
+import { openGroup } from '../src/labeled/labeled-group.js';
 import { RangeServer } from './helpers/range-server.js';
 
 const NC = resolve(__dirname, '../../shared/corpus/thirdparty/netcdf-c');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { normalizeSelection, selectionCount, selectionShape, type SelectionInput } from '../src/selection.js';
-import { chunksTouched, contiguousRuns, copyChunkHyperslab, copyChunkPoints, copyElements, pointsByChunk, type ChunkBytes } from '../src/read-plan.js';
+import { normalizeSelection, selectionCount, selectionShape, type SelectionInput } from '../src/read/selection.js';
+import { chunksTouched, contiguousRuns, copyChunkHyperslab, copyChunkPoints, copyElements, pointsByChunk, type ChunkBytes } from '../src/read/plan.js';
 import { unshuffle } from '../src/filters/shuffle.js';
 import { coalesceRanges } from '../src/cache/coalesce.js';
 

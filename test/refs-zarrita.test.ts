@@ -8,7 +8,7 @@ import ReferenceStore from '@zarrita/storage/ref';
 import * as zarr from 'zarrita';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { open, type Dataset, type H5File } from '../src/node.js';
-import { buildReferences } from '../src/refs.js';
+import { buildReferences } from '../src/tools/kerchunk.js';
 import { RangeServer } from './helpers/range-server.js';
 
 const FIXTURES = ['example.h5', 'layouts_latest.h5', 'layouts_earliest.h5', 'filters_latest.h5', 'large_2d.h5', 'userblock_512.h5', 'spaces_latest.h5', 'dtypes_latest.h5'];

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { open, type Dataset } from '../src/node.js';
 import { H5Error } from '../src/errors.js';
-import { resolveRelated } from '../src/file.js';
+import { resolveRelated } from '../src/api/file.js';
 import { RangeServer } from './helpers/range-server.js';
 import { failure } from './helpers/failure.js';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { open } from '../src/node.js';
 import { compoundRecords, type CompoundColumn } from '../src/index.js';
-import type { Dataset, Group } from '../src/objects.js';
+import type { Dataset, Group } from '../src/api/objects.js';
 
 const REG = join(import.meta.dirname, '..', 'fixtures', 'regressions');
 

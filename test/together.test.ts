@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { open } from '../src/node.js';
 import { H5Error } from '../src/errors.js';
-import { together } from '../src/together.js';
+import { together } from '../src/api/together.js';
 import { RecordingSource } from './helpers/recording-source.js';
 
 const fixture = (name: string) => readFile(join(__dirname, '..', 'fixtures', name));

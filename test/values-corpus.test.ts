@@ -13,7 +13,7 @@ import type { AttributeMessage, Datatype } from '../src/format/types.js';
 import { compoundRecords, type Column } from '../src/values/column.js';
 import { RegionReference } from '../src/values/reference.js';
 import { decodeValues } from '../src/values/decode.js';
-import { selectedCoordinates, selectionInfo, selectionShape } from '../src/values/selection-info.js';
+import { selectedCoordinates, selectionInfo, selectionShape } from '../src/format/region-info.js';
 import {
   compactAttributes,
   compareOracle,

@@ -4,8 +4,8 @@
  * then what the library would report about them (span-tree blocks, regularity, counts, bounds).
  */
 import { describe, expect, it } from 'vitest';
-import { decodeSelection, type Selection } from '../src/values/selection.js';
-import { regularBlocks, selectedCoordinates, selectionInfo, selectionShape } from '../src/values/selection-info.js';
+import { decodeSelection, type RegionSelection } from '../src/format/region-selection.js';
+import { regularBlocks, selectedCoordinates, selectionInfo, selectionShape } from '../src/format/region-info.js';
 
 /** Little-endian byte writer. */
 class W {
@@ -72,7 +72,7 @@ describe('decoding', () => {
     const w = new W().u32(2).u32(2).u8(1).u32(4 + 32 * 2).u32(2);
     w.u(0, 8).u(1, 8).u((1n << 64n) - 1n, 8).u(1, 8); // dim 0: start 0, stride 1, count unlimited, block 1
     w.u(0, 8).u(1, 8).u(1, 8).u(2, 8);
-    const sel = decodeSelection(w.bytes()) as Extract<Selection, { type: 'hyperslabs' }>;
+    const sel = decodeSelection(w.bytes()) as Extract<RegionSelection, { type: 'hyperslabs' }>;
     expect(sel.regular).toEqual({ start: [0, 0], stride: [1, 1], count: [Infinity, 1], block: [1, 2] });
     expect(() => regularBlocks(sel.regular!)).toThrow(/unlimited/);
     // Over an extent (a virtual dataset's current size) the unlimited count is cut to it.

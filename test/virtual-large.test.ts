@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { open } from '../src/node.js';
-import type { Dataset } from '../src/objects.js';
+import type { Dataset } from '../src/api/objects.js';
 
 /**
  * fixtures/vds_large.h5 (scripts/make_fixtures.py build_vds_large): virtual datasets of 3.2-4.8M

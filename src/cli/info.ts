@@ -1,5 +1,5 @@
 /** `coh5 info` and `coh5 inspect`: what h5stat/hsinfo give, and the cloud-optimization report. */
-import { inspectFile, MAX_CHUNK_BYTES, MIN_CHUNK_BYTES, type InspectReport } from '../inspect.js';
+import { inspectFile, MAX_CHUNK_BYTES, MIN_CHUNK_BYTES, type InspectReport } from '../tools/inspect.js';
 import { need, parse, REMOTE_HELP } from './args.js';
 import { openUrl } from './open.js';
 

@@ -1,6 +1,6 @@
 /** `coh5 refs`: kerchunk version-1 references for the file's Zarr-expressible datasets. */
 import { resolve } from 'node:path';
-import { buildReferences } from '../refs.js';
+import { buildReferences } from '../tools/kerchunk.js';
 import { need, parse, REMOTE_HELP } from './args.js';
 import { openUrl } from './open.js';
 

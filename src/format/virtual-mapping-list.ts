@@ -10,7 +10,7 @@
  * libhdf5 2.0.0 writes version 1 only when some source is in the same file, and uses bit 2 alone.
  */
 import { H5Error } from '../errors.js';
-import { readSelection, type Selection } from '../values/selection.js';
+import { readSelection, type RegionSelection } from './region-selection.js';
 import { verifyChecksum } from './checksum.js';
 import type { FormatContext } from './context.js';
 import { cstring, cursor, readLength, u8, type Cursor } from './cursor.js';
@@ -19,8 +19,8 @@ export interface VirtualMapping {
   /** The source file's name as stored ('.' for this file; may hold printf-style `%b`). */
   file: string;
   dataset: string;
-  source: Selection;
-  virtual: Selection;
+  source: RegionSelection;
+  virtual: RegionSelection;
 }
 
 const FILE_SHARED = 0x01;

@@ -25,7 +25,7 @@ import {
 import { ObjectReference, RegionReference } from './reference.js';
 import { decodeFloats } from './floats.js';
 import { decodeIntegers } from './integers.js';
-import { readSelection } from './selection.js';
+import { readSelection } from '../format/region-selection.js';
 import { decodeFixedStrings, decodeVlenStrings } from './strings.js';
 
 /** Builds the column once the heap objects requested during planning have arrived. */

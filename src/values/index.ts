@@ -16,5 +16,5 @@ export {
 export { isReference, ObjectReference, RegionReference, type Reference } from './reference.js';
 export { decodeValues, enumMapping } from './decode.js';
 export { describeDtype, isH5pyBool, isH5pyComplex, memorySize, numpyDtype, type DtypeDescription } from './dtype-string.js';
-export { decodeSelection, readSelection, type Block, type RegularHyperslab, type Selection } from './selection.js';
-export { regularBlocks, selectedCoordinates, selectionInfo, selectionShape, type SelectionInfo } from './selection-info.js';
+export { decodeSelection, readSelection, type Block, type RegularHyperslab, type RegionSelection } from '../format/region-selection.js';
+export { regularBlocks, selectedCoordinates, selectionInfo, selectionShape, type SelectionInfo } from '../format/region-info.js';

@@ -9,7 +9,7 @@
  * header read (H5Object.dereference); finding a path is a search of the file's groups
  * (H5Object.referencePath). Neither happens until asked for.
  */
-import type { Selection } from './selection.js';
+import type { RegionSelection } from '../format/region-selection.js';
 
 /** A reference to an object (group, dataset or committed datatype) of the same file. */
 export class ObjectReference {
@@ -29,7 +29,7 @@ export class RegionReference {
     /** The referenced dataset's object header address. */
     readonly address: number,
     /** The selection as stored (dataspace selection serialization): none, all, points or hyperslabs. */
-    readonly selection: Selection,
+    readonly selection: RegionSelection,
   ) {}
 }
 

@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import '../../src/node.js';
 import { H5Error, open, type Dataset, type Group, type H5File, type H5Node } from '../../src/index.js';
-import { readAttributeMessages } from '../../src/attributes.js';
-import { readDatasetColumn } from '../../src/dataset-read.js';
+import { readAttributeMessages } from '../../src/api/attributes.js';
+import { readDatasetColumn } from '../../src/read/read-dataset.js';
 import { decodeValues } from '../../src/values/decode.js';
-import { normalizeSelection, selectionShape } from '../../src/selection.js';
+import { normalizeSelection, selectionShape } from '../../src/read/selection.js';
 import type { Dataspace } from '../../src/format/types.js';
 import { compareOracle, referencesIn, selectionOracle, toOracleValue, type RefResolver } from './oracle.js';
 import type { Column } from '../../src/values/column.js';

@@ -26,7 +26,7 @@ import {
 } from '../../src/values/column.js';
 import { isReference, type Reference, type RegionReference } from '../../src/values/reference.js';
 import { isH5pyBool, isH5pyComplex, memorySize } from '../../src/values/dtype-string.js';
-import { selectionInfo } from '../../src/values/selection-info.js';
+import { selectionInfo } from '../../src/format/region-info.js';
 
 // ---------------------------------------------------------------------------------------------
 // Column -> oracle JSON encoding

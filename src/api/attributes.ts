@@ -2,17 +2,17 @@
  * Attributes, compact (attribute messages in the header) or dense (a fractal heap indexed by
  * v2 B-trees, found through the attribute info message), decoded to plain values.
  */
-import { H5Error } from './errors.js';
-import { readBTreeV2Header, readBTreeV2Records } from './format/btree-v2.js';
-import { readFractalHeapHeader, readHeapObjects } from './format/fractal-heap.js';
-import { decodeAttributeInfo, decodeAttributeMessage } from './format/messages/attribute.js';
-import { findMessages } from './format/object-header.js';
-import { resolveSharedMessage } from './format/shared-message.js';
-import { MessageType, type AttributeMessage, type Dataspace, type Datatype, type HeaderMessage } from './format/types.js';
+import { H5Error } from '../errors.js';
+import { readBTreeV2Header, readBTreeV2Records } from '../format/btree-v2.js';
+import { readFractalHeapHeader, readHeapObjects } from '../format/fractal-heap.js';
+import { decodeAttributeInfo, decodeAttributeMessage } from '../format/messages/attribute.js';
+import { findMessages } from '../format/object-header.js';
+import { resolveSharedMessage } from '../format/shared-message.js';
+import { MessageType, type AttributeMessage, type Dataspace, type Datatype, type HeaderMessage } from '../format/types.js';
 import { compareNames } from './links.js';
-import { plainValue } from './plain.js';
+import { plainValue } from './attribute-value.js';
 import type { CallOptions, H5Object } from './objects.js';
-import { numpyDtype } from './values/dtype-string.js';
+import { numpyDtype } from '../values/dtype-string.js';
 
 export interface Attribute {
   name: string;

@@ -2,21 +2,21 @@
  * open(): driver → statistics → block cache → superblock, in as few round trips as the file
  * allows: one initial read brings the superblock and, usually, the root group's metadata.
  */
-import { BlockCache, type BlockCacheOptions, type BlockCacheStats } from './cache/block-cache.js';
-import { withStats } from './cache/stats.js';
-import { openSource, type OpenSourceOptions, type SourceInput } from './drivers/open.js';
+import { BlockCache, type BlockCacheOptions, type BlockCacheStats } from '../cache/block-cache.js';
+import { withStats } from '../cache/stats.js';
+import { openSource, type OpenSourceOptions, type SourceInput } from '../drivers/open.js';
 import { together } from './together.js';
-import { H5Error, throwIfAborted } from './errors.js';
-import { redactUrl } from './drivers/url.js';
-import { readAt, type FormatContext } from './format/context.js';
-import { CacheImageSource, parseCacheImage } from './format/cache-image.js';
-import { DEFAULT_LIMITS, type Limits } from './format/limits.js';
-import { readFileSohmTable, type SohmTable } from './format/sohm.js';
-import { readSuperblock, readSuperblockExtension, type Superblock, type SuperblockExtension } from './format/superblock.js';
+import { H5Error, throwIfAborted } from '../errors.js';
+import { redactUrl } from '../drivers/url.js';
+import { readAt, type FormatContext } from '../format/context.js';
+import { CacheImageSource, parseCacheImage } from '../format/cache-image.js';
+import { DEFAULT_LIMITS, type Limits } from '../format/limits.js';
+import { readFileSohmTable, type SohmTable } from '../format/sohm.js';
+import { readSuperblock, readSuperblockExtension, type Superblock, type SuperblockExtension } from '../format/superblock.js';
 import { Group } from './objects.js';
-import type { ReadResult } from './dataset-read.js';
-import type { SelectionInput } from './selection.js';
-import type { Datatype, FilterSpec } from './format/types.js';
+import type { ReadResult } from '../read/read-dataset.js';
+import type { SelectionInput } from '../read/selection.js';
+import type { Datatype, FilterSpec } from '../format/types.js';
 
 /** One request of readDatasets, as h5coro spells it: hyperslice [[start, stop], ...] per dimension. */
 export interface DatasetRequest {
@@ -40,7 +40,7 @@ export interface Inspection {
   layout?: string;
   attrs?: Record<string, unknown>;
 }
-import type { ByteSource } from './source.js';
+import type { ByteSource } from '../source.js';
 
 export interface OpenOptions extends OpenSourceOptions {
   /** Block cache tuning: block size, bytes kept, gaps, concurrency, the first read's size. */

@@ -4,14 +4,14 @@
  * Opening reads only metadata (the members' headers and attributes, fetched together); data are
  * read on request, every variable of a read() in one parallel readDatasets call.
  */
-import { H5Error } from './errors.js';
-import type { DatasetRequest, H5File } from './file.js';
-import type { Dataset, Group, H5Node } from './objects.js';
-import type { ReadResult } from './dataset-read.js';
-import type { TypedArray } from './values/column.js';
-import { decodeCF, needsCF } from './labeled/cf.js';
-import { assignDimensions, coordinateNames, isDimOnly, referenceTargets, type VarMeta } from './labeled/dims.js';
-import { decodeCalendarDates, decodeTimes, isModelCalendar, isTimeUnits, type CFDate } from './labeled/times.js';
+import { H5Error } from '../errors.js';
+import type { DatasetRequest, H5File } from '../api/file.js';
+import type { Dataset, Group, H5Node } from '../api/objects.js';
+import type { ReadResult } from '../read/read-dataset.js';
+import type { TypedArray } from '../values/column.js';
+import { decodeCF, needsCF } from './cf.js';
+import { assignDimensions, coordinateNames, isDimOnly, referenceTargets, type VarMeta } from './dims.js';
+import { decodeCalendarDates, decodeTimes, isModelCalendar, isTimeUnits, type CFDate } from './times.js';
 
 /** A slice of one dimension: [start, stop] or [start, stop, step] (stop exclusive). */
 export type DimensionSlice = [number, number] | [number, number, number];

@@ -5,7 +5,7 @@
  * bounds, blocks (as the library lists them) and whether it is a regular hyperslab.
  */
 import { H5Error } from '../errors.js';
-import { cursor, isUndefinedAt, skip, u16, u32, u8, uint, type Cursor } from '../format/cursor.js';
+import { cursor, isUndefinedAt, skip, u16, u32, u8, uint, type Cursor } from './cursor.js';
 
 /** A regular hyperslab per dimension; `count`/`block` are Infinity where unlimited (virtual datasets only). */
 export interface RegularHyperslab {
@@ -21,7 +21,7 @@ export interface Block {
   end: number[];
 }
 
-export type Selection =
+export type RegionSelection =
   | { type: 'none' }
   | { type: 'all' }
   | { type: 'points'; rank: number; points: number[][] }
@@ -67,7 +67,7 @@ function checkCount(c: Cursor, n: number, bytesEach: number, what: string): void
 }
 
 /** Decodes one serialized selection at the cursor. */
-export function readSelection(c: Cursor): Selection {
+export function readSelection(c: Cursor): RegionSelection {
   const at = c.base + c.pos;
   const type = u32(c);
   const version = u32(c);
@@ -101,7 +101,7 @@ export function readSelection(c: Cursor): Selection {
   }
 }
 
-function readHyperslab(c: Cursor, version: number, at: number): Selection {
+function readHyperslab(c: Cursor, version: number, at: number): RegionSelection {
   let flags = 0;
   let enc = 4;
   if (version === 1) skip(c, 8); // reserved, length
@@ -143,6 +143,6 @@ function readHyperslab(c: Cursor, version: number, at: number): Selection {
 }
 
 /** Decodes a selection from bytes (e.g. a region reference's heap object after the address). */
-export function decodeSelection(bytes: Uint8Array, base = 0): Selection {
+export function decodeSelection(bytes: Uint8Array, base = 0): RegionSelection {
   return readSelection(cursor(bytes, base));
 }

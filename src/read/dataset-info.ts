@@ -1,19 +1,19 @@
 /** A dataset's metadata, decoded once from its object header. */
-import { H5Error } from './errors.js';
-import type { FormatContext } from './format/context.js';
-import { decodeDataspace } from './format/messages/dataspace.js';
-import { decodeDatatypeMessage } from './format/messages/datatype.js';
-import { readExternalFiles, type ExternalFileEntry } from './format/messages/external-files.js';
-import { decodeFillValue, decodeFillValueOld } from './format/messages/fill-value.js';
-import { decodeFilterPipeline } from './format/messages/filter-pipeline.js';
-import { decodeLayout } from './format/messages/layout.js';
-import { findMessages } from './format/object-header.js';
-import { resolveSharedMessage } from './format/shared-message.js';
-import { MessageType, type Dataspace, type Datatype, type FillValue, type FilterSpec, type Layout, type ObjectHeader } from './format/types.js';
-import { KNOWN_FILTER_NAMES } from './filters/registry.js';
-import { decodeValues } from './values/decode.js';
-import { elementValue } from './values/column.js';
-import type { SohmTable } from './format/sohm.js';
+import { H5Error } from '../errors.js';
+import type { FormatContext } from '../format/context.js';
+import { decodeDataspace } from '../format/messages/dataspace.js';
+import { decodeDatatypeMessage } from '../format/messages/datatype.js';
+import { readExternalFiles, type ExternalFileEntry } from '../format/messages/external-files.js';
+import { decodeFillValue, decodeFillValueOld } from '../format/messages/fill-value.js';
+import { decodeFilterPipeline } from '../format/messages/filter-pipeline.js';
+import { decodeLayout } from '../format/messages/layout.js';
+import { findMessages } from '../format/object-header.js';
+import { resolveSharedMessage } from '../format/shared-message.js';
+import { MessageType, type Dataspace, type Datatype, type FillValue, type FilterSpec, type Layout, type ObjectHeader } from '../format/types.js';
+import { KNOWN_FILTER_NAMES } from '../filters/registry.js';
+import { decodeValues } from '../values/decode.js';
+import { elementValue } from '../values/column.js';
+import type { SohmTable } from '../format/sohm.js';
 
 /** Largest element whose fill value is decoded to a plain value on open (h5py's arrays of 1 MiB are already unwieldy). */
 const FILL_PLAIN_MAX_BYTES = 1024 * 1024;

@@ -1,8 +1,8 @@
 /** Decoded columns turned into what attrs() gives: plain JS values (references stay Reference values). */
-import type { Dataspace, Datatype } from './format/types.js';
-import { decodeValues } from './values/decode.js';
-import { elementValue, type Column } from './values/column.js';
-import type { FormatContext } from './format/context.js';
+import type { Dataspace, Datatype } from '../format/types.js';
+import { decodeValues } from '../values/decode.js';
+import { elementValue, type Column } from '../values/column.js';
+import type { FormatContext } from '../format/context.js';
 
 /** A value as attrs() gives it: a scalar for scalar dataspaces, a column otherwise. */
 export async function plainValue(ctx: FormatContext, bytes: Uint8Array, dt: Datatype, space: Dataspace): Promise<unknown> {

@@ -1,4 +1,4 @@
-import { H5Error } from './errors.js';
+import { H5Error } from '../errors.js';
 
 /**
  * Runs related tasks (one call's opens or reads) in parallel under one child signal: the first

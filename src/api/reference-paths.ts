@@ -4,7 +4,7 @@
  * that held the reference (where netCDF-4 and HDF5 dimension scales keep their targets) and
  * stops as soon as every target is found.
  */
-import { H5Error } from './errors.js';
+import { H5Error } from '../errors.js';
 import { together } from './together.js';
 import { joinPath } from './paths.js';
 import type { CallOptions, Group, H5Node, H5Object, LinkInfo } from './objects.js';

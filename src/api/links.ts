@@ -3,17 +3,17 @@
  * (v1 B-tree + local heap + symbol table nodes), link messages in the header (compact), or a
  * fractal heap indexed by v2 B-trees (dense).
  */
-import { H5Error } from './errors.js';
-import { lookup3 } from './format/checksum.js';
-import type { FormatContext } from './format/context.js';
-import { findBTreeV2Records, readBTreeV2Header, readBTreeV2Records, type BTreeV2Record } from './format/btree-v2.js';
-import { readFractalHeapHeader, readHeapObjects } from './format/fractal-heap.js';
-import { localHeapString, readLocalHeap } from './format/local-heap.js';
-import { decodeLinkMessage } from './format/messages/link.js';
-import { decodeLinkInfo, decodeSymbolTableMessage, type LinkInfo } from './format/messages/group.js';
-import { findMessages } from './format/object-header.js';
-import { lookupSymbolTable, readGroupSymbolTable, type SymbolTableEntry } from './format/symbol-table.js';
-import { MessageType, type Link, type ObjectHeader } from './format/types.js';
+import { H5Error } from '../errors.js';
+import { lookup3 } from '../format/checksum.js';
+import type { FormatContext } from '../format/context.js';
+import { findBTreeV2Records, readBTreeV2Header, readBTreeV2Records, type BTreeV2Record } from '../format/btree-v2.js';
+import { readFractalHeapHeader, readHeapObjects } from '../format/fractal-heap.js';
+import { localHeapString, readLocalHeap } from '../format/local-heap.js';
+import { decodeLinkMessage } from '../format/messages/link.js';
+import { decodeLinkInfo, decodeSymbolTableMessage, type LinkInfo } from '../format/messages/group.js';
+import { findMessages } from '../format/object-header.js';
+import { lookupSymbolTable, readGroupSymbolTable, type SymbolTableEntry } from '../format/symbol-table.js';
+import { MessageType, type Link, type ObjectHeader } from '../format/types.js';
 
 const utf8 = new TextEncoder();
 

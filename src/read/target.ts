@@ -2,9 +2,9 @@
  * What the read path needs of a dataset. The object model's Dataset is one; the read path is
  * handed it and never imports the object model back.
  */
-import type { BlockCache } from './cache/block-cache.js';
-import type { FormatContext } from './format/context.js';
-import type { ByteSource } from './source.js';
+import type { BlockCache } from '../cache/block-cache.js';
+import type { FormatContext } from '../format/context.js';
+import type { ByteSource } from '../source.js';
 import type { DatasetInfo } from './dataset-info.js';
 import type { SelectionInput } from './selection.js';
 

@@ -4,10 +4,10 @@
  * advice for cloud-optimized HDF5: paged aggregation with metadata consolidated in a few pages,
  * chunks of roughly 100 KiB to 2 MiB. Core module: no Node built-ins.
  */
-import { H5Error } from './errors.js';
-import type { H5File } from './file.js';
-import { lookupChunks } from './format/chunk-index.js';
-import type { Dataset } from './objects.js';
+import { H5Error } from '../errors.js';
+import type { H5File } from '../api/file.js';
+import { lookupChunks } from '../format/chunk-index.js';
+import type { Dataset } from '../api/objects.js';
 
 /** The chunk-size band the cloud-optimization advice suggests. */
 export const MIN_CHUNK_BYTES = 100 * 1024;

@@ -4,7 +4,7 @@
  * Everything works on raw element bytes; values are decoded once, after assembly.
  */
 import type { Selection } from './selection.js';
-import { unshuffleElements } from './filters/shuffle.js';
+import { unshuffleElements } from '../filters/shuffle.js';
 
 /** Per dimension: the (output index, index inside the chunk) pairs a chunk contributes. */
 interface DimHits {

@@ -1,6 +1,6 @@
-import { H5Error } from './errors.js';
-import { RegionReference } from './values/reference.js';
-import { selectedCoordinates, selectionInfo, selectionShape as regionShape } from './values/selection-info.js';
+import { H5Error } from '../errors.js';
+import { RegionReference } from '../values/reference.js';
+import { selectedCoordinates, selectionInfo, selectionShape as regionShape } from '../format/region-info.js';
 
 /** One dimension of a hyperslab, normalized: 0 <= start, step >= 1, `count` elements. */
 export interface DimSlice {

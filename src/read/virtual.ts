@@ -6,16 +6,16 @@
  * kind) maps dimension by dimension and reads one source hyperslab; any other pairs elements
  * one by one and reads the source by points.
  */
-import { H5Error } from './errors.js';
-import type { FormatContext } from './format/context.js';
-import { readGlobalHeapObjects } from './format/global-heap.js';
-import { decodeVirtualMappingList, type VirtualMapping } from './format/virtual-mapping-list.js';
-import type { Layout } from './format/types.js';
-import { readSelection, type Selection as StoredSelection } from './values/selection.js';
-import { selectedCoordinates, selectionInfo, type SelectionInfo } from './values/selection-info.js';
+import { H5Error } from '../errors.js';
+import type { FormatContext } from '../format/context.js';
+import { readGlobalHeapObjects } from '../format/global-heap.js';
+import { decodeVirtualMappingList, type VirtualMapping } from '../format/virtual-mapping-list.js';
+import type { Layout } from '../format/types.js';
+import { readSelection, type RegionSelection as RegionSelection } from '../format/region-selection.js';
+import { selectedCoordinates, selectionInfo, type SelectionInfo } from '../format/region-info.js';
 import type { Selection } from './selection.js';
-import type { ReadTarget } from './read-target.js';
-import { strides } from './read-plan.js';
+import type { ReadTarget } from './target.js';
+import { strides } from './plan.js';
 
 export type { VirtualMapping };
 
@@ -37,7 +37,7 @@ function printfName(name: string, block: number): string {
 /** Sources probed per printf-style mapping before we call it hostile input. */
 const MAX_PRINTF_SOURCES = 100_000;
 
-function isUnlimited(sel: StoredSelection): number {
+function isUnlimited(sel: RegionSelection): number {
   if (sel.type !== 'hyperslabs' || !sel.regular) return -1;
   return sel.regular.count.findIndex((c, d) => c === Infinity || sel.regular!.block[d] === Infinity);
 }
@@ -45,8 +45,8 @@ function isUnlimited(sel: StoredSelection): number {
 export interface ConcreteMapping {
   file: string;
   dataset: string;
-  source: StoredSelection;
-  virtual: StoredSelection;
+  source: RegionSelection;
+  virtual: RegionSelection;
 }
 
 /**
@@ -58,7 +58,7 @@ export interface ConcreteMapping {
 export async function concreteMappings(ds: ReadTarget, mappings: VirtualMapping[], signal?: AbortSignal): Promise<{ mappings: ConcreteMapping[]; extent: (number | null)[] }> {
   const rank = ds.info.dataspace.kind === 'simple' ? ds.info.dataspace.dims.length : 0;
   const extent: (number | null)[] = new Array(rank).fill(null);
-  const grow = (sel: StoredSelection) => {
+  const grow = (sel: RegionSelection) => {
     if (sel.type !== 'hyperslabs' || !sel.regular) return;
     const r = sel.regular;
     for (let d = 0; d < rank; d++) {
@@ -74,7 +74,7 @@ export async function concreteMappings(ds: ReadTarget, mappings: VirtualMapping[
       out.push(m);
       continue;
     }
-    const vr = (m.virtual as Extract<StoredSelection, { type: 'hyperslabs' }>).regular!;
+    const vr = (m.virtual as Extract<RegionSelection, { type: 'hyperslabs' }>).regular!;
     if (hasPrintf(m.file) || hasPrintf(m.dataset)) {
       for (let i = 0; i < MAX_PRINTF_SOURCES; i++) {
         const file = printfName(m.file, i);
@@ -84,7 +84,7 @@ export async function concreteMappings(ds: ReadTarget, mappings: VirtualMapping[
         const regular = { start: vr.start.slice(), stride: vr.stride.slice(), count: vr.count.slice(), block: vr.block.slice() };
         regular.start[u] = vr.start[u]! + i * vr.stride[u]!;
         regular.count[u] = 1;
-        const virtual: StoredSelection = { type: 'hyperslabs', rank: vr.start.length, regular, blocks: null };
+        const virtual: RegionSelection = { type: 'hyperslabs', rank: vr.start.length, regular, blocks: null };
         out.push({ file, dataset, source: m.source, virtual });
         grow(virtual);
       }
@@ -100,7 +100,7 @@ export async function concreteMappings(ds: ReadTarget, mappings: VirtualMapping[
     const regular = { start: vr.start.slice(), stride: vr.stride.slice(), count: vr.count.slice(), block: vr.block.slice() };
     if (regular.count[u] === Infinity) regular.count[u] = regular.block[u]! > 0 ? Math.floor(elements / regular.block[u]!) : 0;
     else regular.block[u] = regular.count[u]! > 0 ? Math.floor(elements / regular.count[u]!) : 0;
-    const virtual: StoredSelection = { type: 'hyperslabs', rank: vr.start.length, regular, blocks: null };
+    const virtual: RegionSelection = { type: 'hyperslabs', rank: vr.start.length, regular, blocks: null };
     out.push({ file: m.file, dataset: m.dataset, source: { type: 'hyperslabs', rank: sr.start.length, regular: sr, blocks: null }, virtual });
     grow(virtual);
   }

@@ -6,7 +6,7 @@
  * (H5S__hyper_rebuild).
  */
 import { H5Error } from '../errors.js';
-import type { Block, RegularHyperslab, Selection } from './selection.js';
+import type { Block, RegularHyperslab, RegionSelection } from './region-selection.js';
 
 /** Blocks/points listed for one selection before we call it unreasonable (a corrupt count). */
 const MAX_LISTED = 1_000_000;
@@ -126,7 +126,7 @@ export function clipUnlimited(r: RegularHyperslab, extent: number[]): RegularHyp
 }
 
 export interface SelectionInfo {
-  type: Selection['type'];
+  type: RegionSelection['type'];
   npoints: number;
   /** Hyperslabs: the regular form when there is one. */
   regular?: RegularHyperslab;
@@ -139,7 +139,7 @@ export interface SelectionInfo {
 }
 
 /** Counts, blocks and bounds of a selection over a dataspace of dims `extent`. */
-export function selectionInfo(sel: Selection, extent: number[]): SelectionInfo {
+export function selectionInfo(sel: RegionSelection, extent: number[]): SelectionInfo {
   switch (sel.type) {
     case 'none':
       return { type: 'none', npoints: 0 };

@@ -3,23 +3,23 @@
  * reads data, Datatype is a committed (named) datatype. Every async call takes {signal}.
  */
 import { together } from './together.js';
-import { H5Error, throwIfAborted } from './errors.js';
-import { withSignal, type FormatContext } from './format/context.js';
-import { decodeDatatypeMessage } from './format/messages/datatype.js';
-import { findMessages, readObjectHeader } from './format/object-header.js';
-import { resolveSharedMessage } from './format/shared-message.js';
-import { MessageType, type Datatype, type HeaderMessage, type Link, type ObjectHeader } from './format/types.js';
+import { H5Error, throwIfAborted } from '../errors.js';
+import { withSignal, type FormatContext } from '../format/context.js';
+import { decodeDatatypeMessage } from '../format/messages/datatype.js';
+import { findMessages, readObjectHeader } from '../format/object-header.js';
+import { resolveSharedMessage } from '../format/shared-message.js';
+import { MessageType, type Datatype, type HeaderMessage, type Link, type ObjectHeader } from '../format/types.js';
 import { readAttributes, type Attribute } from './attributes.js';
 import { linkStorage, lookupLink, readLinks, type LinkStorage } from './links.js';
-import { loadDatasetInfo, type DatasetInfo } from './dataset-info.js';
-import { readDatasetBytes, readDatasetData, type ReadResult } from './dataset-read.js';
-import type { SelectionInput } from './selection.js';
-import { numpyDtype } from './values/dtype-string.js';
+import { loadDatasetInfo, type DatasetInfo } from '../read/dataset-info.js';
+import { readDatasetBytes, readDatasetData, type ReadResult } from '../read/read-dataset.js';
+import type { SelectionInput } from '../read/selection.js';
+import { numpyDtype } from '../values/dtype-string.js';
 import type { H5File } from './file.js';
-import { concreteMappings, readVirtualMappings } from './virtual.js';
-import { findPaths } from './references.js';
+import { concreteMappings, readVirtualMappings } from '../read/virtual.js';
+import { findPaths } from './reference-paths.js';
 import { joinPath } from './paths.js';
-import { isReference, type Reference } from './values/reference.js';
+import { isReference, type Reference } from '../values/reference.js';
 
 export interface CallOptions {
   signal?: AbortSignal;

@@ -3,20 +3,20 @@
  * coalesced range GETs that bypass the metadata cache, decode each chunk as it arrives, copy the
  * selected elements into one buffer of raw element bytes, and decode values once at the end.
  */
-import { coalesceRanges } from './cache/coalesce.js';
-import { readAhead } from './cache/read-ahead.js';
-import { DEFAULT_DIRECT_MAX_GAP, DEFAULT_DIRECT_MAX_REQUEST_BYTES } from './defaults.js';
-import { H5Error, throwIfAborted } from './errors.js';
-import { lookupChunks } from './format/chunk-index.js';
-import type { ChunkRecord, Datatype, Layout } from './format/types.js';
-import { decodeChunk, preloadFilters, type FilterSpec } from './filters/registry.js';
-import { contiguousRuns, copyChunkHyperslab, copyChunkPoints, chunksTouched, pointsByChunk, type ChunkBytes, type Run } from './read-plan.js';
+import { coalesceRanges } from '../cache/coalesce.js';
+import { readAhead } from '../cache/read-ahead.js';
+import { DEFAULT_DIRECT_MAX_GAP, DEFAULT_DIRECT_MAX_REQUEST_BYTES } from '../defaults.js';
+import { H5Error, throwIfAborted } from '../errors.js';
+import { lookupChunks } from '../format/chunk-index.js';
+import type { ChunkRecord, Datatype, Layout } from '../format/types.js';
+import { decodeChunk, preloadFilters, type FilterSpec } from '../filters/registry.js';
+import { contiguousRuns, copyChunkHyperslab, copyChunkPoints, chunksTouched, pointsByChunk, type ChunkBytes, type Run } from './plan.js';
 import { normalizeSelection, product, selectionCount, selectionShape, type Selection, type SelectionInput } from './selection.js';
-import { decodeValues, enumMapping } from './values/decode.js';
-import type { Column } from './values/column.js';
-import { RegionReference } from './values/reference.js';
-import { numpyDtype } from './values/dtype-string.js';
-import type { ReadCallOptions as CallOptions, ReadTarget } from './read-target.js';
+import { decodeValues, enumMapping } from '../values/decode.js';
+import type { Column } from '../values/column.js';
+import { RegionReference } from '../values/reference.js';
+import { numpyDtype } from '../values/dtype-string.js';
+import type { ReadCallOptions as CallOptions, ReadTarget } from './target.js';
 import { readVirtual } from './virtual.js';
 
 export interface ReadResult {

@@ -5,12 +5,12 @@
  * referenced: IEEE floats and whole-byte integers, chunked/contiguous/compact storage, and the
  * deflate (numcodecs zlib) and shuffle filters. Core module: no Node built-ins.
  */
-import { H5Error } from './errors.js';
-import type { H5File } from './file.js';
-import { lookupChunks } from './format/chunk-index.js';
-import type { Dataset } from './objects.js';
-import type { Complex } from './values/column.js';
-import { isReference } from './values/reference.js';
+import { H5Error } from '../errors.js';
+import type { H5File } from '../api/file.js';
+import { lookupChunks } from '../format/chunk-index.js';
+import type { Dataset } from '../api/objects.js';
+import type { Complex } from '../values/column.js';
+import { isReference } from '../values/reference.js';
 
 export type RefEntry = string | [string] | [string, number, number];
 

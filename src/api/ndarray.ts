@@ -1,7 +1,7 @@
 /** An ndarray view of a read result, one call away, without copying the data. */
 import ndarray, { type NdArray } from 'ndarray';
-import { H5Error } from './errors.js';
-import type { ReadResult } from './dataset-read.js';
+import { H5Error } from '../errors.js';
+import type { ReadResult } from '../read/read-dataset.js';
 
 /**
  * Numbers give an ndarray of the result's shape over its typed array. Complex numbers give one
