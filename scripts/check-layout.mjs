@@ -6,7 +6,8 @@
  *    types still knots two layers together);
  *  - no runtime import circle at all (type-only imports are erased, so they may close a circle
  *    inside one folder, never across folders);
- *  - each folder imports only the folders below it in LAYERS (its floor or lower).
+ *  - each folder imports only the folders below it in LAYERS (its floor or lower);
+ *  - each folder has a README.md saying what goes in and what comes out.
  * Prints what is wrong and exits 1; exits 0 when the tree is clean. `--json` prints the graph.
  * Run by `npm run check:layout` and by test/layout.test.ts (so `npm test` and CI fail on a circle).
  */
@@ -63,17 +64,17 @@ function importsOf(file) {
   return out;
 }
 
-const folderOf = (file) => {
-  const rel = relative(SRC, file);
+function folderOf(file, src = SRC) {
+  const rel = relative(src, file);
   const parts = rel.split('/');
   return parts.length === 1 ? '.' : parts[0];
-};
-const floorOf = (file) => {
-  const rel = relative(SRC, file);
+}
+function floorOf(file, src = SRC) {
+  const rel = relative(src, file);
   const key = rel.includes('/') ? rel.split('/')[0] : rel;
   const i = LAYERS.findIndex((l) => l.includes(key));
   return i;
-};
+}
 
 /** Strongly connected components (Tarjan), iterative enough for a few hundred modules. */
 function sccs(nodes, edges) {
@@ -97,30 +98,40 @@ function sccs(nodes, edges) {
   return out;
 }
 
-export function checkLayout() {
-  const files = walk(SRC);
+/** Checks the tree under `src` (src/ by default; tests hand it a scratch tree). */
+export function checkLayout(src = SRC) {
+  const files = walk(src);
   const all = new Map(), runtime = new Map();
   const problems = [];
   for (const f of files) {
-    const imps = importsOf(f).filter((i) => i.target.startsWith(SRC));
+    const imps = importsOf(f).filter((i) => i.target.startsWith(src));
     all.set(f, [...new Set(imps.map((i) => i.target))]);
     runtime.set(f, [...new Set(imps.filter((i) => !i.typeOnly).map((i) => i.target))]);
     for (const i of imps) {
-      const a = floorOf(f), b = floorOf(i.target);
-      if (a < 0) problems.push(`${relative(SRC, f)}: its folder is not in a floor of scripts/check-layout.mjs's LAYERS`);
-      else if (b > a) problems.push(`${relative(SRC, f)} imports ${relative(SRC, i.target)}: up a floor (${folderOf(f)} is below ${folderOf(i.target)})`);
+      const a = floorOf(f, src), b = floorOf(i.target, src);
+      if (a < 0) problems.push(`${relative(src, f)}: its folder is not in a floor of scripts/check-layout.mjs's LAYERS`);
+      else if (b > a) problems.push(`${relative(src, f)} imports ${relative(src, i.target)}: up a floor (${folderOf(f, src)} is below ${folderOf(i.target, src)})`);
     }
   }
-  const rootFiles = files.filter((f) => folderOf(f) === '.');
-  if (rootFiles.length > 8) problems.push(`src/ has ${rootFiles.length} files at its root (at most 8): ${rootFiles.map((f) => relative(SRC, f)).join(', ')}`);
+  for (const name of readdirSync(src)) {
+    const dir = join(src, name);
+    if (!statSync(dir).isDirectory()) continue;
+    let text = '';
+    try {
+      text = readFileSync(join(dir, 'README.md'), 'utf8');
+    } catch {}
+    if (!text.includes('**In:**') || !text.includes('**Out:**')) problems.push(`${name}/ has no README.md saying what goes in (**In:**) and what comes out (**Out:**)`);
+  }
+  const rootFiles = files.filter((f) => folderOf(f, src) === '.');
+  if (rootFiles.length > 8) problems.push(`src/ has ${rootFiles.length} files at its root (at most 8): ${rootFiles.map((f) => relative(src, f)).join(', ')}`);
   for (const comp of sccs(files, all)) {
-    const folders = new Set(comp.map(folderOf));
-    if (folders.size > 1) problems.push(`import circle across folders ${[...folders].join(', ')}: ${comp.map((f) => relative(SRC, f)).join(' -> ')}`);
+    const folders = new Set(comp.map((f) => folderOf(f, src)));
+    if (folders.size > 1) problems.push(`import circle across folders ${[...folders].join(', ')}: ${comp.map((f) => relative(src, f)).join(' -> ')}`);
   }
   for (const comp of sccs(files, runtime)) {
-    problems.push(`runtime import circle: ${comp.map((f) => relative(SRC, f)).join(' -> ')}`);
+    problems.push(`runtime import circle: ${comp.map((f) => relative(src, f)).join(' -> ')}`);
   }
-  return { files: files.map((f) => relative(SRC, f)), problems: [...new Set(problems)] };
+  return { files: files.map((f) => relative(src, f)), problems: [...new Set(problems)] };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
