@@ -5,6 +5,10 @@ export interface Row {
   /** Median wall time of `runs` successful runs, and their range. */
   wallMs: number | null; runs: number; wallMinMs: number | null; wallMaxMs: number | null;
   requests: number | null; bytesMoved: number | null; waves: number | null;
+  /** Waves and redirects as the WAN emulator counted them (remote runs). */
+  proxyWaves?: number | null; redirects?: number | null;
+  /** The file's metadata bytes (h5stat -S): what a walk needs. */
+  metadataBytes?: number; walk?: boolean;
   peakRssMB: number | null; peakArrayBuffersMB: number | null;
   /** The lower bound (bench/min-waves.ts): the fewest waves the file's pointer chain allows. */
   boundMs: number | null; ratio: number | null; minWaves: number | null;
