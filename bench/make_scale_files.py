@@ -6,10 +6,10 @@ runs this when they are missing; ~20 s).
 many.h5          50 datasets /v00../v49, float32 [200_000] in 20_000-value chunks, gzip(4)+shuffle,
                  h5py defaults (each dataset's header and chunk B-tree written among the data of
                  the ones before it): issue 14's "1,000 values from each of 50 datasets".
-latest_first.h5  libver='latest': /aux (65_536 float32, contiguous, 256 KiB) written first, then /x
-                 (float32 [10_000_000] in 100_000-value chunks, gzip(4)+shuffle, maxshape (None,)):
-                 /x's header and chunk index sit just past 256 KiB, beyond a 64 KiB first read,
-                 as in issue 14's 'latest' file.
+latest_first.h5  libver='latest': /x (float32 [10_000_000] in 100_000-value chunks, gzip(4)+shuffle,
+                 a fixed array index): its header is near the start, but the index's data block
+                 follows the first chunk (~280 KiB in), beyond a 64 KiB first read, as in issue
+                 14's 'latest' file.
 walk_208.h5      issue 20's granule shape at three sizes, h5py defaults: small gzip datasets
 walk_1408.h5     (float32 [1_000], chunked, gzip(4), two attributes each) in groups.
 walk_4408.h5     208: 8 groups x 25 datasets; 1,408: 8 x 50 groups (408) holding 1,000 datasets;
@@ -40,9 +40,9 @@ def write_many(path):
 
 
 def write_latest_first(path):
+    # The fixed array's data block is allocated when the first chunk is stored, after that chunk.
     with h5py.File(path, 'w', libver='latest') as f:
-        f.create_dataset('aux', data=signal(65_536, 100, 1))
-        f.create_dataset('x', data=signal(10_000_000, 5000, 1), chunks=(100_000,), maxshape=(None,), compression='gzip', compression_opts=4, shuffle=True)
+        f.create_dataset('x', data=signal(10_000_000, 5000, 1), chunks=(100_000,), compression='gzip', compression_opts=4, shuffle=True)
 
 
 def write_walk(path, leaf_groups, datasets):
