@@ -136,12 +136,13 @@ try {
     loadSeen.push(loadavg()[0]!);
     const touched = await touchedChunkBytes(w);
     const bytesNeeded = touched.bytes + manifest[w.file]!.metadataBytes;
-    const idealMs = w.remote ? 2 * rttMs + bytesNeeded / bytesPerMs : null;
+    // A walk's metadata is spread through the file: no reader knows it beforehand, so it has no 2-wave ideal.
+    const idealMs = w.remote && !w.walk ? 2 * rttMs + bytesNeeded / bytesPerMs : null;
     const min = w.remote ? await minWaves(join(DATA, w.file), w.walk ? (f) => walkWithAttrs(f) : w.reads, { rttMs, bytesPerMs, metadataBytes: manifest[w.file]!.metadataBytes }) : null;
     const boundMs = min ? min.boundMs : null;
     // The reference checksum: h5py (native HDF5) on the local file.
     const ref = h5py(w);
-    console.log(`\n${w.id}: ${w.label} [${w.file}] touches ${touched.chunks} chunks, ${(touched.bytes / 1e6).toFixed(3)} MB stored` + (min ? `; fewest waves ${min.waves}, bound ${min.boundMs.toFixed(0)} ms, 2-wave ideal ${idealMs!.toFixed(0)} ms` : ''));
+    console.log(`\n${w.id}: ${w.label} [${w.file}] touches ${touched.chunks} chunks, ${(touched.bytes / 1e6).toFixed(3)} MB stored` + (min ? `; fewest waves ${min.waves}, bound ${min.boundMs.toFixed(0)} ms${idealMs !== null ? `, 2-wave ideal ${idealMs.toFixed(0)} ms` : ''}` : ''));
     type Run = WorkerResult & { requests: number; bytes: number };
     // Debian's h5py has no ros3 driver; the whole-file peers sit out the memory workloads.
     // The floor realises a read's bound (metadata, then chunks); a walk's metadata is scattered, so it has none.

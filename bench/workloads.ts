@@ -57,7 +57,7 @@ export const WORKLOADS: Workload[] = [
   { id: 'h', label: 'the whole of /big from a local file (1 GiB out)', file: 'big.h5', reads: [{ dataset: '/big', hyperslice: [[0, BIG]] }], remote: false, memory: true },
   // Issue 14: performance at the bound.
   { id: '14-many', label: '1,000 values from each of 50 datasets in one readDatasets (h5py defaults)', file: 'many.h5', reads: MANY, remote: true, many: true },
-  { id: '14-latest-first', label: "1,000 values, libver 'latest', chunk index just past 256 KiB", file: 'latest_first.h5', reads: A, remote: true },
+  { id: '14-latest-first', label: "1,000 values, libver 'latest', the fixed array's data block ~280 KiB in", file: 'latest_first.h5', reads: A, remote: true },
   { id: '14-default', label: '1,000 values, default h5py file (= a)', file: 'base.h5', reads: A, remote: true },
   { id: '14-paged', label: '200x650 window of /grid, paged file (= e-c-paged)', file: 'paged.h5', reads: C, remote: true },
   { id: '14-local', label: 'whole /x (10M f4) from a local file, beside h5py (= f)', file: 'base.h5', reads: B, remote: false, h5pyBeside: true },
