@@ -2,13 +2,20 @@
 and print the checksum (sum of values) every reader's result is compared against.
 
   /usr/bin/python3 bench/h5py_bench.py FILE '[["/x", [[0, 10]]], ...]'
+  /usr/bin/python3 bench/h5py_bench.py FILE walk     (objects visited + attributes read, as one value)
 """
 import json, sys, time
 import h5py
 import numpy as np
 
-path, reads = sys.argv[1], json.loads(sys.argv[2])
+path, reads = sys.argv[1], (sys.argv[2] if sys.argv[2] == 'walk' else json.loads(sys.argv[2]))
 t0 = time.perf_counter()
+if reads == 'walk':
+    with h5py.File(path, 'r') as f:
+        n = [0]
+        f.visititems(lambda name, obj: n.__setitem__(0, n[0] + 1 + len(obj.attrs.keys())))
+    print(json.dumps({'wallMs': (time.perf_counter() - t0) * 1000, 'checksum': float(n[0]), 'values': 1}))
+    sys.exit(0)
 with h5py.File(path, 'r') as f:
     arrays = [f[name][tuple(slice(a, b) for a, b in hs)] for name, hs in reads]
 wall = (time.perf_counter() - t0) * 1000

@@ -23,8 +23,11 @@
  */
 import { BlockCache } from '../src/cache/block-cache.js';
 import type { ByteRange, ReadOptions } from '../src/source.js';
-import { open, type Dataset } from '../src/node.js';
+import { open, type Dataset, type H5File } from '../src/node.js';
 import type { Read } from './workloads.js';
+
+/** What a workload does with the opened file: read selections, or any other walk of it. */
+export type Work = Read[] | ((f: H5File) => Promise<unknown>);
 
 interface Structure {
   offset: number;
@@ -35,7 +38,7 @@ interface Structure {
 }
 
 /** Records every structure-level read the format layer makes, and every chunk GET, in order. */
-async function recordReads(path: string, reads: Read[]): Promise<{ structures: Structure[]; sizeOfOffsets: number; baseAddress: number }> {
+async function recordReads(path: string, work: Work): Promise<{ structures: Structure[]; sizeOfOffsets: number; baseAddress: number }> {
   const structures: Structure[] = [];
   const proto = BlockCache.prototype;
   const orig = { read: proto.read, readMany: proto.readMany, readInitial: proto.readInitial, readDirectRanges: proto.readDirectRanges };
@@ -71,10 +74,12 @@ async function recordReads(path: string, reads: Read[]): Promise<{ structures: S
   };
   try {
     const f = await open(path);
-    for (const r of reads) {
-      const ds = (await f.get(r.dataset)) as Dataset;
-      await ds.read(r.hyperslice);
-    }
+    if (typeof work === 'function') await work(f);
+    else
+      for (const r of work) {
+        const ds = (await f.get(r.dataset)) as Dataset;
+        await ds.read(r.hyperslice);
+      }
     const { sizeOfOffsets, baseAddress } = f.ctx;
     await f.close();
     return { structures, sizeOfOffsets, baseAddress };
@@ -83,22 +88,11 @@ async function recordReads(path: string, reads: Read[]): Promise<{ structures: S
   }
 }
 
-function encode(value: number, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let v = value;
-  for (let i = 0; i < size; i++) {
-    out[i] = v % 256;
-    v = Math.floor(v / 256);
-  }
-  return out;
-}
-
-function contains(hay: Uint8Array, needle: Uint8Array): boolean {
-  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
-    return true;
-  }
-  return false;
+/** The little-endian unsigned integer of `size` bytes at `at` (addresses fit in a double below 2^53). */
+function readAddress(bytes: Uint8Array, at: number, size: number): number {
+  let v = 0;
+  for (let i = size - 1; i >= 0; i--) v = v * 256 + bytes[at + i]!;
+  return v;
 }
 
 export interface MinWaves {
@@ -111,8 +105,8 @@ export interface MinWaves {
  * The workload's lower bound on this file (see the header); `metadataBytes` is the file's
  * metadata (h5stat), counted in the first wave's transfer.
  */
-export async function minWaves(path: string, reads: Read[], o: { rttMs: number; bytesPerMs: number; metadataBytes: number }): Promise<MinWaves> {
-  const { structures, sizeOfOffsets, baseAddress } = await recordReads(path, reads);
+export async function minWaves(path: string, work: Work, o: { rttMs: number; bytesPerMs: number; metadataBytes: number }): Promise<MinWaves> {
+  const { structures, sizeOfOffsets, baseAddress } = await recordReads(path, work);
   // A read may run past its structure (object headers are read 512 bytes at a time) into the
   // next one: a structure's own bytes end where the next recorded structure starts.
   const starts = [...new Set(structures.map((x) => x.offset))].sort((a, b) => a - b);
@@ -122,26 +116,54 @@ export async function minWaves(path: string, reads: Read[], o: { rttMs: number; 
     return y.bytes.subarray(0, Math.max(0, Math.min(y.bytes.length, next - y.offset)));
   });
   // Who can point to whom: earlier metadata whose own bytes hold the target's (relative) address.
-  const parents = structures.map((x, i) => {
-    const needle = encode(x.offset - baseAddress, sizeOfOffsets);
-    const list: number[] = [];
-    for (let j = 0; j < i; j++) {
-      const bytes = own[j];
-      if (bytes && structures[j]!.offset !== x.offset && contains(bytes, needle)) list.push(j);
+  // Every offset-sized integer of every structure's own bytes is looked up among the addresses
+  // (linear in the bytes, so a walk of thousands of objects is measured in seconds).
+  const byAddress = new Map<number, number[]>();
+  structures.forEach((x, i) => {
+    const a = x.offset - baseAddress;
+    byAddress.set(a, [...(byAddress.get(a) ?? []), i]);
+  });
+  const parents = structures.map(() => [] as number[]);
+  own.forEach((bytes, j) => {
+    if (!bytes) return;
+    const found = new Set<number>();
+    for (let at = 0; at + sizeOfOffsets <= bytes.length; at++) {
+      for (const i of byAddress.get(readAddress(bytes, at, sizeOfOffsets)) ?? []) {
+        if (i > j && structures[i]!.offset !== structures[j]!.offset && !found.has(i)) {
+          found.add(i);
+          parents[i]!.push(j);
+        }
+      }
     }
-    return list;
   });
   const near = o.rttMs * o.bytesPerMs;
+  const byOffset = structures.map((_, i) => i).sort((a, b) => structures[a]!.offset - structures[b]!.offset);
+  const longest = Math.max(0, ...structures.map((x) => x.length));
+  let held: number[] = [];
+  // What the workload must reach: its chunks, or for a metadata walk every structure it read.
+  const anyChunk = structures.some((x) => x.chunk);
+  const isTarget = (x: Structure) => (anyChunk ? x.chunk : true);
   const depths = (): number[] => {
     const n = structures.length;
-    const held = new Array<number>(n).fill(Infinity);
+    held = new Array<number>(n).fill(Infinity);
     const known = new Array<number>(n).fill(Infinity);
     const hold = (i: number, wave: number) => {
       // Speculation: one round trip's worth of bytes around a fetch is taken along for free.
       const x = structures[i]!;
-      structures.forEach((y, j) => {
-        if (held[j]! > wave && y.offset + y.length >= x.offset - near && y.offset <= x.offset + x.length + near) held[j] = wave;
-      });
+      const from = x.offset - near - longest;
+      let lo = 0;
+      let hi = byOffset.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (structures[byOffset[mid]!]!.offset < from) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let k = lo; k < byOffset.length; k++) {
+        const j = byOffset[k]!;
+        const y = structures[j]!;
+        if (y.offset > x.offset + x.length + near) break;
+        if (held[j]! > wave && y.offset + y.length >= x.offset - near) held[j] = wave;
+      }
     };
     // Wave 1 fetches what needs no pointer (the superblock) and whatever lies near it.
     structures.forEach((_, i) => {
@@ -158,7 +180,7 @@ export async function minWaves(path: string, reads: Read[], o: { rttMs: number; 
           if (reached <= wave) { known[i] = wave; changed = true; }
         });
       }
-      if (structures.every((x, i) => !x.chunk || known[i]! <= wave)) return known;
+      if (structures.every((x, i) => !isTarget(x) || known[i]! <= wave)) return known;
       // Wave + 1 fetches everything whose address is now known and is not yet held.
       structures.forEach((_, i) => {
         if (held[i]! <= wave) return;
@@ -168,14 +190,20 @@ export async function minWaves(path: string, reads: Read[], o: { rttMs: number; 
     throw new Error('the pointer graph never reaches every chunk');
   };
   // Each chunk's bytes can only arrive after its depth's round trips, and all share the link:
-  // for every t, the chunks t or more waves deep are transferred after t round trips.
+  // for every t, the chunks t or more waves deep are transferred after t round trips. A walk's
+  // targets are metadata: their bytes count from the wave that could first fetch them (held),
+  // since speculation may bring them before a pointer makes them meaningful.
   const known = depths();
   const chunks = new Map<number, { depth: number; length: number }>();
-  structures.forEach((x, i) => x.chunk && chunks.set(x.offset, { depth: known[i]!, length: x.length }));
+  structures.forEach((x, i) => isTarget(x) && chunks.set(x.offset, { depth: known[i]!, length: x.length }));
+  const arrival = new Map<number, { depth: number; length: number }>();
+  // A metadata read may run past its structure: only its own bytes count.
+  structures.forEach((x, i) => isTarget(x) && arrival.set(x.offset, { depth: anyChunk ? known[i]! : held[i]!, length: x.chunk ? x.length : Math.min(x.length, own[i]?.length ?? x.length) }));
   const waves = Math.max(1, ...[...chunks.values()].map((c) => c.depth));
   let boundMs = 0;
   for (let t = 1; t <= waves; t++) {
-    const bytes = [...chunks.values()].filter((c) => c.depth >= t).reduce((n, c) => n + c.length, 0) + (t === 1 ? o.metadataBytes : 0);
+    const later = anyChunk || t > 1 ? [...arrival.values()].filter((c) => c.depth >= t).reduce((n, c) => n + c.length, 0) : 0;
+    const bytes = later + (t === 1 ? o.metadataBytes : 0);
     boundMs = Math.max(boundMs, t * o.rttMs + bytes / o.bytesPerMs);
   }
   return { waves, boundMs };

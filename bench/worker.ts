@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checksum, WORKLOADS, type Read } from './workloads.js';
+import { checksum, walkWithAttrs, WORKLOADS, type Read } from './workloads.js';
 
 export interface Job {
   /** 'floor' is no reader: the lower bound's requests issued bare, to measure the harness itself. */
@@ -83,7 +83,10 @@ async function runCoh5(): Promise<{ arrays: ArrayLike<number>[]; stats: unknown 
   const { open } = coh5!;
   const f = await open(job.target, { cache: job.cache });
   let arrays: ArrayLike<number>[];
-  if (w.many) {
+  if (w.walk) {
+    // The walk's "values": objects visited plus attributes read, checked against h5py's visit.
+    arrays = [[await walkWithAttrs(f)]];
+  } else if (w.many) {
     const res = await f.readDatasets(w.reads.map((r: Read) => ({ dataset: r.dataset, hyperslice: r.hyperslice })));
     arrays = w.reads.map((r) => res[r.dataset]!.data as ArrayLike<number>);
   } else {
