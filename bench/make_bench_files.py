@@ -9,6 +9,8 @@ latest.h5  the same data written with libver='latest' (fixed array for /grid, ex
 big.h5     /big, float32 [268_435_456] (1 GiB of values) in 1_048_576-value (4 MiB) chunks,
            gzip(4)+shuffle: the memory workloads (a small slice, the whole dataset); written
            once, in 64 MiB slabs, and kept (~20 s)
+noisy.h5   /noisy, the same shape, chunks and filters, of float32 in [1, 2) with random mantissas:
+           gzip+shuffle keeps 72% of it, the worst case for a full read's memory
 
 Datasets (identical in every file):
   /x        float32 [10_000_000] in 100_000-value chunks, gzip(4)+shuffle, maxshape (None,)
@@ -60,6 +62,17 @@ def write_big(path):
     os.replace(tmp, path)
 
 
+def write_noisy(path):
+    # Random mantissa bits: only the constant exponent byte compresses.
+    n, chunk, slab = 268_435_456, 1_048_576, 16_777_216
+    tmp = path + '.tmp'
+    with h5py.File(tmp, 'w') as f:
+        d = f.create_dataset('noisy', shape=(n,), dtype='f4', chunks=(chunk,), compression='gzip', compression_opts=4, shuffle=True)
+        for start in range(0, n, slab):
+            d[start:start + slab] = (rng.integers(0, 1 << 23, slab, dtype=np.uint32) | np.uint32(0x3F800000)).view(np.float32)
+    os.replace(tmp, path)
+
+
 base = os.path.join(OUT, 'base.h5')
 write(base, 'earliest')
 write(os.path.join(OUT, 'latest.h5'), 'latest')
@@ -71,9 +84,12 @@ subprocess.run(['h5repack', '-S', 'PAGE', '-G', '8388608', base, paged], check=T
 big = os.path.join(OUT, 'big.h5')
 if not os.path.exists(big):
     write_big(big)
+noisy = os.path.join(OUT, 'noisy.h5')
+if not os.path.exists(noisy):
+    write_noisy(noisy)
 
 manifest = {}
-for name in ('base.h5', 'paged.h5', 'latest.h5', 'big.h5'):
+for name in ('base.h5', 'paged.h5', 'latest.h5', 'big.h5', 'noisy.h5'):
     p = os.path.join(OUT, name)
     manifest[name] = {'size': os.path.getsize(p), 'metadataBytes': metadata_bytes(p)}
 with open(os.path.join(OUT, 'manifest.json'), 'w') as fh:

@@ -41,6 +41,7 @@ export const WORKLOADS: Workload[] = [
   { id: 'f', label: 'b from a local file', file: 'base.h5', reads: B, remote: false },
   { id: 'g', label: '1,000 values from the middle of /big (1 GiB f4, 4 MiB chunks, gzip+shuffle)', file: 'big.h5', reads: [{ dataset: '/big', hyperslice: [[BIG / 2, BIG / 2 + 1000]] }], remote: true, memory: true },
   { id: 'h', label: 'the whole of /big from a local file (1 GiB out)', file: 'big.h5', reads: [{ dataset: '/big', hyperslice: [[0, BIG]] }], remote: false, memory: true },
+  { id: 'h-noisy', label: 'the whole of /noisy from a local file (1 GiB of random-mantissa f4 out)', file: 'noisy.h5', reads: [{ dataset: '/noisy', hyperslice: [[0, BIG]] }], remote: false, memory: true },
 ];
 
 /** Sum of all values read: a cheap cross-check that every reader returned the same data. */
