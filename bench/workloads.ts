@@ -8,7 +8,7 @@ export interface Read {
 export interface Workload {
   id: string;
   label: string;
-  file: 'base.h5' | 'paged.h5' | 'latest.h5' | 'big.h5';
+  file: 'base.h5' | 'paged.h5' | 'latest.h5' | 'big.h5' | 'noisy.h5';
   reads: Read[];
   /** Remote through the WAN emulator, or a local file (f). */
   remote: boolean;
