@@ -51,26 +51,25 @@ def metadata_bytes(path):
     return int(m.group(1)) if m else None
 
 
-def write_big(path):
+def write_gib(path, name, slab_values):
+    """1 GiB of float32 in 4 MiB gzip+shuffle chunks, written in 64 MiB slabs of slab_values(start, count)."""
     n, chunk, slab = 268_435_456, 1_048_576, 16_777_216
     tmp = path + '.tmp'
     with h5py.File(tmp, 'w') as f:
-        d = f.create_dataset('big', shape=(n,), dtype='f4', chunks=(chunk,), compression='gzip', compression_opts=4, shuffle=True)
+        d = f.create_dataset(name, shape=(n,), dtype='f4', chunks=(chunk,), compression='gzip', compression_opts=4, shuffle=True)
         for start in range(0, n, slab):
-            t = np.arange(start, start + slab, dtype=np.float64)
-            d[start:start + slab] = (np.sin(t / 50000.0) * 100 + np.round(rng.normal(0, 1, slab), 2)).astype(np.float32)
+            d[start:start + slab] = slab_values(start, slab)
     os.replace(tmp, path)
 
 
-def write_noisy(path):
-    # Random mantissa bits: only the constant exponent byte compresses.
-    n, chunk, slab = 268_435_456, 1_048_576, 16_777_216
-    tmp = path + '.tmp'
-    with h5py.File(tmp, 'w') as f:
-        d = f.create_dataset('noisy', shape=(n,), dtype='f4', chunks=(chunk,), compression='gzip', compression_opts=4, shuffle=True)
-        for start in range(0, n, slab):
-            d[start:start + slab] = (rng.integers(0, 1 << 23, slab, dtype=np.uint32) | np.uint32(0x3F800000)).view(np.float32)
-    os.replace(tmp, path)
+def smooth(start, count):
+    t = np.arange(start, start + count, dtype=np.float64)
+    return (np.sin(t / 50000.0) * 100 + np.round(rng.normal(0, 1, count), 2)).astype(np.float32)
+
+
+def noisy(_start, count):
+    # Random mantissa bits in [1, 2): only the constant exponent byte compresses.
+    return (rng.integers(0, 1 << 23, count, dtype=np.uint32) | np.uint32(0x3F800000)).view(np.float32)
 
 
 base = os.path.join(OUT, 'base.h5')
@@ -83,10 +82,9 @@ subprocess.run(['h5repack', '-S', 'PAGE', '-G', '8388608', base, paged], check=T
 
 big = os.path.join(OUT, 'big.h5')
 if not os.path.exists(big):
-    write_big(big)
-noisy = os.path.join(OUT, 'noisy.h5')
-if not os.path.exists(noisy):
-    write_noisy(noisy)
+    write_gib(big, 'big', smooth)
+if not os.path.exists(os.path.join(OUT, 'noisy.h5')):
+    write_gib(os.path.join(OUT, 'noisy.h5'), 'noisy', noisy)
 
 manifest = {}
 for name in ('base.h5', 'paged.h5', 'latest.h5', 'big.h5', 'noisy.h5'):
