@@ -3,6 +3,7 @@
  * reads data, Datatype is a committed (named) datatype. Every async call takes {signal}.
  */
 import { together } from './together.js';
+import { cooperate } from './cooperate.js';
 import { H5Error, throwIfAborted } from './errors.js';
 import { withSignal, type FormatContext } from './format/context.js';
 import { decodeDatatypeMessage } from './format/messages/datatype.js';
@@ -255,6 +256,7 @@ export class Group extends H5Object {
     const seen = new Set<number>([this.address]);
     const stack: Group[] = [this];
     while (stack.length) {
+      await cooperate(options?.signal);
       const g = stack.shift()!;
       const links = await g.links(options);
       // Open every member of this group together: one wave for the whole level.
