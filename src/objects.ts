@@ -13,6 +13,7 @@ import { readAttributes, type Attribute } from './attributes.js';
 import { linkStorage, lookupLink, readLinks, type LinkStorage } from './links.js';
 import { loadDatasetInfo, type DatasetInfo } from './dataset-info.js';
 import { readDatasetBytes, readDatasetData, type ReadResult } from './dataset-read.js';
+import { dataKind, type DataKind } from './values/kinds.js';
 import type { SelectionInput } from './selection.js';
 import { numpyDtype } from './values/dtype-string.js';
 import type { H5File } from './file.js';
@@ -177,6 +178,27 @@ export class Group extends H5Object {
     return this.resolve(path, options, 0);
   }
 
+  /**
+   * The dataset at `path`; 'Invalid' when something else is there. With `kind`, also checks what
+   * its reads give ('Invalid' naming the actual kind otherwise), so `read()`'s `data` is typed:
+   * `getDataset(p, 'number')` reads TypedArrays, `getDataset(p, 'string')` string[].
+   */
+  async getDataset<T extends DataKind = DataKind>(path: string, kind?: T, options?: CallOptions): Promise<Dataset<T>> {
+    const node = await this.get(path, options);
+    if (node.kind !== 'dataset') throw new H5Error('Invalid', `${node.path || path} is a ${node.kind}, not a dataset`, { path: node.path || path });
+    if (kind !== undefined && !node.is(kind)) {
+      throw new H5Error('Invalid', `${node.path} reads as ${node.dataKind} (dtype ${node.dtype}), not ${kind}`, { path: node.path });
+    }
+    return node as Dataset<T>;
+  }
+
+  /** The group at `path`; 'Invalid' when something else is there. */
+  async getGroup(path: string, options?: CallOptions): Promise<Group> {
+    const node = await this.get(path, options);
+    if (node.kind !== 'group') throw new H5Error('Invalid', `${node.path || path} is a ${node.kind}, not a group`, { path: node.path || path });
+    return node;
+  }
+
   /** True when `path` leads to an object. */
   async has(path: string, options?: CallOptions): Promise<boolean> {
     try {
@@ -323,7 +345,7 @@ function publicLink(l: Link): LinkInfo {
   }
 }
 
-export class Dataset extends H5Object {
+export class Dataset<K extends DataKind = DataKind> extends H5Object {
   readonly kind = 'dataset' as const;
   /** @internal */
   readonly info: DatasetInfo;
@@ -364,6 +386,16 @@ export class Dataset extends H5Object {
     return s === null ? 0 : s.reduce((a, b) => a * b, 1);
   }
 
+  /** What read()'s `data` holds: 'number' (a TypedArray), 'string' (string[]), 'complex', ... (see DataByKind). */
+  get dataKind(): K {
+    return dataKind(this.info.datatype) as K;
+  }
+
+  /** True when read()'s `data` is of kind `kind`; narrows this dataset's type. */
+  is<T extends DataKind>(kind: T): this is Dataset<T> {
+    return this.dataKind === (kind as DataKind);
+  }
+
   /** numpy's dtype.str, as h5py reports it: '<f4', '>i8', '|S10', '|O', ... */
   get dtype(): string {
     return numpyDtype(this.info.datatype);
@@ -401,8 +433,8 @@ export class Dataset extends H5Object {
   }
 
   /** Reads a selection (everything when omitted). */
-  read(selection?: SelectionInput, options?: CallOptions): Promise<ReadResult> {
-    return withPath(readDatasetData(this, selection, options), this.path);
+  read(selection?: SelectionInput, options?: CallOptions): Promise<ReadResult<K>> {
+    return withPath(readDatasetData(this, selection, options) as Promise<ReadResult<K>>, this.path);
   }
 }
 
