@@ -173,8 +173,10 @@ export class HttpSource extends RangedSource {
     if (res.status === 404 || res.status === 410) return new H5Error('NotFound', `no such object (HTTP ${res.status})`, details);
     if (res.status === 412) return new H5Error('Changed', 'the object changed while being read (HTTP 412)', details);
     const code = await errorCode(res);
-    const why = res.status === 401 || res.status === 403 ? 'access denied' : 'request failed';
-    const err = new H5Error('Network', `${why} (HTTP ${res.status}${code ? ` ${code}` : ''})`, details);
+    if (res.status === 401 || res.status === 403) {
+      return new H5Error('AccessDenied', `access denied (HTTP ${res.status}${code ? ` ${code}` : ''}): the server needs credentials (headers) or a presigned URL`, details);
+    }
+    const err = new H5Error('Network', `request failed (HTTP ${res.status}${code ? ` ${code}` : ''})`, details);
     return res.status === 408 || res.status === 429 || res.status >= 500 ? markRetryable(err) : err;
   }
 }

@@ -169,8 +169,11 @@ export class S3Source extends RangedSource {
     // A sanitized cause: the SDK's error object may carry request details we do not vouch for.
     const cause = Object.assign(new Error(message), { name });
     if (status === 404 || NOT_FOUND.has(name)) return new H5Error('NotFound', `no such object (${name})`, { ...details, cause });
-    const why = status === 401 || status === 403 ? 'access denied' : 'request failed';
-    const out = new H5Error('Network', `${why} (${status === undefined ? '' : `HTTP ${status} `}${name}): ${message}`, { ...details, cause });
+    if (status === 401 || status === 403 || DENIED.has(name)) {
+      const hint = this.options.anonymous ? '' : '; for a public bucket, pass s3: { anonymous: true }';
+      return new H5Error('AccessDenied', `access denied (${status === undefined ? '' : `HTTP ${status} `}${name}): ${message}${hint}`, { ...details, cause });
+    }
+    const out = new H5Error('Network', `request failed (${status === undefined ? '' : `HTTP ${status} `}${name}): ${message}`, { ...details, cause });
     const transient = status === undefined ? false : status === 408 || status === 429 || status >= 500;
     return transient || TRANSIENT.has(name) ? markRetryable(out) : out;
   }
@@ -191,6 +194,8 @@ export class S3Source extends RangedSource {
 }
 
 const NOT_FOUND = new Set(['NoSuchKey', 'NoSuchBucket', 'NotFound', 'NoSuchVersion']);
+// S3's refusals, and the SDK's error when no credentials are found (no request was made).
+const DENIED = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'AllAccessDisabled', 'CredentialsProviderError']);
 // S3 asks clients to back off and retry on these, whatever the status.
 const TRANSIENT = new Set(['SlowDown', 'InternalError', 'ServiceUnavailable', 'RequestTimeout', 'ThrottlingException', 'RequestTimeTooSkewed']);
 
