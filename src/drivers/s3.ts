@@ -1,4 +1,5 @@
-import { GetObjectCommand, HeadObjectCommand, S3Client, type GetObjectCommandOutput, type S3ClientConfig } from '@aws-sdk/client-s3';
+// Types only: the SDK itself is an optional peer dependency, imported when an S3 source opens.
+import type { GetObjectCommandOutput, HeadObjectCommandOutput, S3ClientConfig } from '@aws-sdk/client-s3';
 import { H5Error } from '../errors.js';
 import { RangedSource, parseContentRange, shortBody, type RemoteOptions } from './ranged.js';
 import { isConnectionError, markRetryable } from './retry.js';
@@ -14,7 +15,7 @@ export interface S3Options extends RemoteOptions {
   /** Unsigned requests, for public buckets: no credentials are looked up or sent. */
   anonymous?: boolean;
   /** Static credentials, or an SDK credential provider. Default: the SDK's chain (environment, profile, instance role). */
-  credentials?: S3Credentials | S3ClientConfig['credentials'];
+  credentials?: S3Credentials | S3CredentialsProvider;
   /** Default: the URL's region, else AWS_REGION / AWS_DEFAULT_REGION, else us-east-1 (a wrong guess is corrected by S3's region redirect). */
   region?: string;
   /** An S3-compatible store (Ceph RGW, MinIO, ...), e.g. 'http://127.0.0.1:7480'. */
@@ -26,7 +27,43 @@ export interface S3Options extends RemoteOptions {
   /** Send If-Match with the pinned ETag (default true). The returned ETag is compared either way. */
   ifMatch?: boolean;
   /** A client of your own (it is not destroyed on close); region, endpoint and credentials options are then ignored. */
-  client?: S3Client;
+  client?: S3ClientLike;
+}
+
+/** An SDK credential provider (what `@aws-sdk/credential-providers` makes). */
+export type S3CredentialsProvider = () => Promise<S3Credentials & { expiration?: Date }>;
+
+/**
+ * What coh5 needs of an `S3Client` from `@aws-sdk/client-s3` (declared here, so an app that
+ * reads no S3 type-checks without the SDK installed).
+ */
+export interface S3ClientLike {
+  send(command: any, options?: { abortSignal?: AbortSignal }): Promise<any>;
+  destroy(): void;
+}
+
+/** The parts of the `@aws-sdk/client-s3` module coh5 uses. */
+export interface S3Sdk {
+  S3Client: new (config: any) => S3ClientLike;
+  GetObjectCommand: new (input: any) => unknown;
+  HeadObjectCommand: new (input: any) => unknown;
+}
+type Sdk = S3Sdk;
+
+export const S3_SDK_PACKAGE = '@aws-sdk/client-s3';
+
+/** Imports the AWS SDK on first S3 use; its absence is an 'Unsupported' that says what to install. */
+export async function loadS3Sdk(): Promise<Sdk> {
+  try {
+    return (await import(/* @vite-ignore */ S3_SDK_PACKAGE)) as typeof import('@aws-sdk/client-s3');
+  } catch (e) {
+    throw new H5Error(
+      'Unsupported',
+      `reading from S3 needs the optional peer dependency ${S3_SDK_PACKAGE}, which could not be loaded: npm install ${S3_SDK_PACKAGE} ` +
+        `(a public object also reads over plain HTTPS without it, as https://BUCKET.s3.REGION.amazonaws.com/KEY)`,
+      { cause: e },
+    );
+  }
 }
 
 /**
@@ -37,14 +74,17 @@ export interface S3Options extends RemoteOptions {
 export class S3Source extends RangedSource {
   readonly bucket: string;
   readonly objectKey: string;
-  private readonly client: S3Client;
+  private readonly client: S3ClientLike;
+  private readonly sdk: Sdk;
   private readonly ownsClient: boolean;
   private sendIfMatch: boolean;
   private closed = false;
 
   constructor(
     location: S3Location,
-    private readonly options: S3Options = {},
+    private readonly options: S3Options,
+    /** The loaded `@aws-sdk/client-s3` module (see loadS3Sdk). */
+    sdk: Sdk,
   ) {
     // The key names bucket and key only: never an endpoint's userinfo nor any credential.
     super(`s3://${location.bucket}/${location.key}`, options);
@@ -52,7 +92,8 @@ export class S3Source extends RangedSource {
     this.objectKey = location.key;
     this.sendIfMatch = options.ifMatch ?? true;
     this.ownsClient = options.client === undefined;
-    this.client = options.client ?? new S3Client(clientConfig(location, options));
+    this.sdk = sdk;
+    this.client = options.client ?? new sdk.S3Client(clientConfig(location, options));
   }
 
   protected async fetchRange(offset: number, length: number, signal: AbortSignal): Promise<Uint8Array> {
@@ -60,7 +101,7 @@ export class S3Source extends RangedSource {
     let out: GetObjectCommandOutput;
     try {
       out = await this.client.send(
-        new GetObjectCommand({
+        new this.sdk.GetObjectCommand({
           Bucket: this.bucket,
           Key: this.objectKey,
           Range: `bytes=${offset}-${offset + length - 1}`,
@@ -130,8 +171,8 @@ export class S3Source extends RangedSource {
   private async checkIfMatchHonest(offset: number, signal: AbortSignal): Promise<void> {
     let etag: string | undefined;
     try {
-      const head = new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey, RequestPayer: this.options.requestPayer });
-      etag = (await this.client.send(head, { abortSignal: signal })).ETag;
+      const head = new this.sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey, RequestPayer: this.options.requestPayer });
+      etag = ((await this.client.send(head, { abortSignal: signal })) as HeadObjectCommandOutput).ETag;
     } catch {
       return; // Cannot tell; report the 412 as a change (an abort is reported by the caller).
     }
@@ -143,8 +184,8 @@ export class S3Source extends RangedSource {
 
   protected async probeSize(signal: AbortSignal): Promise<number> {
     try {
-      const out = await this.client.send(
-        new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey, RequestPayer: this.options.requestPayer }),
+      const out: HeadObjectCommandOutput = await this.client.send(
+        new this.sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey, RequestPayer: this.options.requestPayer }),
         { abortSignal: signal },
       );
       this.checkVersion({ etag: out.ETag, lastModified: out.LastModified?.toUTCString() }, undefined, out.$metadata.httpStatusCode);
@@ -207,7 +248,8 @@ interface SdkError {
 
 /** Opens `s3://bucket/key` or an https S3 URL for range reads. No request is made until the first read. */
 export async function openS3(url: string | URL, options: S3Options = {}): Promise<S3Source> {
-  return new S3Source(parseS3Url(url, { endpoint: options.endpoint }), options);
+  const location = parseS3Url(url, { endpoint: options.endpoint });
+  return new S3Source(location, options, await loadS3Sdk());
 }
 
 function env(name: string): string | undefined {
@@ -232,7 +274,7 @@ function clientConfig(location: S3Location, o: S3Options): S3ClientConfig {
     config.credentials = { accessKeyId: '', secretAccessKey: '' };
     config.signer = { sign: async (request) => request };
   } else if (o.credentials !== undefined) {
-    config.credentials = o.credentials;
+    config.credentials = o.credentials as S3ClientConfig['credentials'];
   }
   return config;
 }
