@@ -155,7 +155,7 @@ export class H5File extends Group {
       const sel = Array.isArray(selection) && selection.every((x) => Array.isArray(x)) ? { hyperslice: selection as number[][] } : (selection as SelectionInput);
       return await node.read(sel as SelectionInput, options);
     } catch (e) {
-      if (e instanceof H5Error) throw e.path === path ? e : new H5Error(e.code, `${path}: ${e.message}`, { path, offset: e.offset, cause: e });
+      if (e instanceof H5Error) throw e.path === path ? e : new H5Error(e.code, `${path}: ${e.message}`, { path, offset: e.offset, cause: e, reason: e.reason });
       throw new H5Error('Invalid', `${path}: ${(e as Error).message}`, { path, cause: e });
     }
   }
@@ -206,6 +206,10 @@ export class H5File extends Group {
     }
   }
 
+  /** `await using f = await open(...)`: closes the file (handles, sockets, caches) when the scope ends. */
+  declare [Symbol.asyncDispose]: () => Promise<void>;
+
+  /** Releases what the file holds: its file handle or connections, its caches, the files it opened through links. */
   async close(): Promise<void> {
     const raws = [...this.rawExternals.values()];
     this.rawExternals.clear();
@@ -214,6 +218,25 @@ export class H5File extends Group {
     this.externals.clear();
     await Promise.allSettled(others.map(async (p) => (await p).close()));
     await this.cache.close();
+  }
+}
+
+// Where the runtime has it (Node >= 20.4, recent browsers); `await using` needs it anyway.
+const asyncDispose = (Symbol as { asyncDispose?: symbol }).asyncDispose;
+if (asyncDispose) {
+  Object.defineProperty(H5File.prototype, asyncDispose, {
+    value(this: H5File) {
+      return this.close();
+    },
+    configurable: true,
+    writable: true,
+  });
+}
+
+declare global {
+  // TypeScript's lib.esnext.disposable and @types/node declare the same; for apps with neither.
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
   }
 }
 
