@@ -1,3 +1,4 @@
+import { onAbort } from '../abort-listeners.js';
 import { H5Error, abortError, throwIfAborted } from '../errors.js';
 
 /** How often and how patiently a driver repeats a request that failed for a transient reason. */
@@ -119,15 +120,14 @@ export async function withRetries<T>(
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortError(signal));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError(signal));
-    };
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      stopWaiting();
       resolve();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const stopWaiting = onAbort(signal, () => {
+      clearTimeout(timer);
+      reject(abortError(signal));
+    });
   });
 }
 
@@ -146,8 +146,7 @@ export async function withTimeout<T>(
   const ctrl = new AbortController();
   const limit = timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const timeout = new H5Error('Timeout', `request took longer than ${limit} ms`, details);
-  const onAbort = () => ctrl.abort(abortError(signal));
-  signal?.addEventListener('abort', onAbort, { once: true });
+  const stopWaiting = onAbort(signal, () => ctrl.abort(abortError(signal)));
   // A limit of 0 or Infinity means no limit.
   const timer = limit > 0 && Number.isFinite(limit) ? setTimeout(() => ctrl.abort(timeout), limit) : undefined;
   try {
@@ -158,6 +157,6 @@ export async function withTimeout<T>(
     throw e;
   } finally {
     clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
+    stopWaiting();
   }
 }

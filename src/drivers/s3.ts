@@ -1,5 +1,6 @@
 // Types only: the SDK itself is an optional peer dependency, imported when an S3 source opens.
 import type { GetObjectCommandOutput, HeadObjectCommandOutput, S3ClientConfig } from '@aws-sdk/client-s3';
+import { onAbort } from '../abort-listeners.js';
 import { H5Error } from '../errors.js';
 import { RangedSource, parseContentRange, shortBody, type RemoteOptions } from './ranged.js';
 import { isConnectionError, markRetryable } from './retry.js';
@@ -93,7 +94,7 @@ export class S3Source extends RangedSource {
     this.sendIfMatch = options.ifMatch ?? true;
     this.ownsClient = options.client === undefined;
     this.sdk = sdk;
-    this.client = options.client ?? new sdk.S3Client(clientConfig(location, options));
+    this.client = options.client ?? withoutNodeVersionWarning(() => new sdk.S3Client(clientConfig(location, options)));
   }
 
   protected async fetchRange(offset: number, length: number, signal: AbortSignal): Promise<Uint8Array> {
@@ -256,6 +257,25 @@ function env(name: string): string | undefined {
   return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name] || undefined;
 }
 
+/** The AWS SDK's own switch for the warning below. */
+export const NODE_VERSION_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
+/**
+ * On Node < 22 the AWS SDK prints NodeVersionSupportWarning when a client is made: news about
+ * the SDK's future releases, not about this read. The client is made with the SDK's own switch
+ * set for that moment only; an app that set the switch itself (to anything) decides.
+ */
+function withoutNodeVersionWarning<T>(make: () => T): T {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  if (env === undefined || env[NODE_VERSION_WARNING_SWITCH] !== undefined) return make();
+  env[NODE_VERSION_WARNING_SWITCH] = 'true';
+  try {
+    return make();
+  } finally {
+    delete env[NODE_VERSION_WARNING_SWITCH];
+  }
+}
+
 function clientConfig(location: S3Location, o: S3Options): S3ClientConfig {
   const config: S3ClientConfig = {
     region: o.region ?? location.region ?? env('AWS_REGION') ?? env('AWS_DEFAULT_REGION') ?? 'us-east-1',
@@ -295,7 +315,7 @@ async function readBody(body: BodyStream | undefined, expected: number, signal: 
   const reader = 'getReader' in body ? body.getReader() : undefined;
   // The SDK stops watching the signal once headers arrive; a stalled body must still be cut off.
   const stop = () => (reader ? reader.cancel(signal.reason).catch(() => {}) : discard(body, signal.reason));
-  signal.addEventListener('abort', stop, { once: true });
+  const stopWaiting = onAbort(signal, stop);
   try {
     const chunks: AsyncIterable<Uint8Array> = reader ? readerChunks(reader) : (body as AsyncIterable<Uint8Array>);
     for await (const chunk of chunks) {
@@ -311,7 +331,7 @@ async function readBody(body: BodyStream | undefined, expected: number, signal: 
     const err = new H5Error('Network', `body read failed: ${e instanceof Error ? e.message : String(e)}`, { source: key, offset, cause: e });
     throw markRetryable(err);
   } finally {
-    signal.removeEventListener('abort', stop);
+    stopWaiting();
     reader?.releaseLock();
   }
   // A cancelled web stream ends quietly; withTimeout turns the fired signal into 'Aborted' or 'Timeout'.
