@@ -274,30 +274,25 @@ export class Group extends H5Object {
    * soft and external links are reported, not followed.
    */
   async *walk(options?: CallOptions): AsyncGenerator<{ path: string; node: H5Node | null; link: LinkInfo }> {
-    const seen = new Set<number>([this.address]);
-    const stack: Group[] = [this];
-    while (stack.length) {
-      const g = stack.shift()!;
-      const links = await g.links(options);
-      // Open every member of this group together: one wave for the whole level.
-      const nodes = await together(
-        options?.signal,
-        links.map((l) => (signal: AbortSignal) => (l.kind === 'hard' ? openObject(this.file, joinPath(g.path, l.name), l.address, { ...options, signal }) : Promise.resolve(null))),
-      );
-      const subgroups: Group[] = [];
-      for (let i = 0; i < links.length; i++) {
-        const link = links[i]!;
-        const node = nodes[i] ?? null;
-        const path = joinPath(g.path, link.name);
-        if (node && seen.has(node.address)) {
-          yield { path, node, link };
-          continue;
-        }
-        if (node) seen.add(node.address);
-        yield { path, node, link };
-        if (node?.kind === 'group') subgroups.push(node);
-      }
-      stack.unshift(...subgroups);
+    yield* this.walkFrom(new Set<number>([this.address]), options);
+  }
+
+  /** walk()'s pre-order: a member, then everything below it, then its next sibling (as h5ls -r). */
+  private async *walkFrom(seen: Set<number>, options?: CallOptions): AsyncGenerator<{ path: string; node: H5Node | null; link: LinkInfo }> {
+    const links = await this.links(options);
+    // Open every member of this group together: one wave per group.
+    const nodes = await together(
+      options?.signal,
+      links.map((l) => (signal: AbortSignal) => (l.kind === 'hard' ? openObject(this.file, joinPath(this.path, l.name), l.address, { ...options, signal }) : Promise.resolve(null))),
+    );
+    for (let i = 0; i < links.length; i++) {
+      const link = links[i]!;
+      const node = nodes[i] ?? null;
+      const path = joinPath(this.path, link.name);
+      const first = node !== null && !seen.has(node.address);
+      if (node) seen.add(node.address);
+      yield { path, node, link };
+      if (first && node.kind === 'group') yield* node.walkFrom(seen, options);
     }
   }
 
