@@ -6,7 +6,7 @@
  * names the package. Installs use npm's cache first (the registry only for what it lacks).
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,6 +167,29 @@ describe('the packed tarball', () => {
       const r = spawnSync(process.execPath, [TSC, '-p', app], { encoding: 'utf8', timeout: 120_000 });
       expect(r.stdout + r.stderr).toBe('');
       expect(r.status).toBe(0);
+    });
+
+    it('runs every ```ts block that reads the bundled fixtures/example.h5, without an error', () => {
+      const blocks = tsBlocks().filter((b) => b.code.includes("'fixtures/example.h5'"));
+      expect(blocks.length).toBeGreaterThanOrEqual(1);
+      const dir = join(app, 'run');
+      mkdirSync(join(dir, 'fixtures'), { recursive: true });
+      copyFileSync(EXAMPLE, join(dir, 'fixtures', 'example.h5'));
+      for (const b of blocks) writeFileSync(join(dir, `${b.name}.ts`), `${b.code}\nexport {};\n`);
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: { strict: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', outDir: 'out', typeRoots: [join(ROOT, 'node_modules', '@types')], types: ['node'] },
+          include: ['*.ts'],
+        }),
+      );
+      const tsc = spawnSync(process.execPath, [TSC, '-p', dir], { encoding: 'utf8', timeout: 120_000 });
+      expect(tsc.stdout + tsc.stderr).toBe('');
+      for (const b of blocks) {
+        const r = spawnSync(process.execPath, [join('out', `${b.name}.js`)], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+        expect(r.stderr, b.name).toBe('');
+        expect(r.status, b.name).toBe(0);
+      }
     });
 
     it('reads a file through the installed package', () => {
