@@ -24,3 +24,4 @@ export { ObjectReference, RegionReference, isReference, type Reference } from '.
 export { registerFilter } from './filters/registry.js';
 export { openGroup, LabeledGroup, type LabeledOptions, type LabeledReadOptions, type LabeledVariable, type LabeledArray, type DimensionSlice } from './labeled.js';
 export { decodeTimes, decodeCalendarDates, isTimeUnits, type CFDate } from './labeled/times.js';
+export type { AsyncBuffer } from './drivers/blob.js';

@@ -1,3 +1,4 @@
+import { SliceSource, isAsyncBuffer, isBlobLike, type AsyncBuffer } from './blob.js';
 import { H5Error, throwIfAborted } from '../errors.js';
 import type { ByteSource } from '../source.js';
 import { HttpSource, type HttpOptions } from './http.js';
@@ -8,7 +9,7 @@ import type { FileOptions } from './file.js';
 import { isS3Url, parseS3Url, publicS3Url, redactUrl } from './url.js';
 
 /** What openSource accepts: a source already made, bytes in memory, a URL or a local path. */
-export type SourceInput = ByteSource | Uint8Array | ArrayBuffer | string | URL;
+export type SourceInput = ByteSource | Uint8Array | ArrayBuffer | string | URL | AsyncBuffer | { size: number; slice(start?: number, end?: number): { arrayBuffer(): Promise<ArrayBuffer> } };
 
 /**
  * Options for openSource, nested per driver: `{ http: {...}, s3: {...}, file: {...} }`.
@@ -44,6 +45,8 @@ export async function openSource(input: SourceInput, options: OpenSourceOptions 
   if (input instanceof Uint8Array || input instanceof ArrayBuffer) return new MemorySource(input);
   if (typeof input !== 'string' && !(input instanceof URL)) {
     if (isByteSource(input)) return input;
+    // A File/Blob or an AsyncBuffer: read slice by slice, never whole.
+    if (isBlobLike(input) || isAsyncBuffer(input)) return new SliceSource(input);
     throw new H5Error('Invalid', 'openSource needs a ByteSource, bytes, a URL or a path');
   }
   const text = String(input);
