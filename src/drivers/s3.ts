@@ -29,6 +29,11 @@ export interface S3Options extends RemoteOptions {
   ifMatch?: boolean;
   /** A client of your own (it is not destroyed on close); region, endpoint and credentials options are then ignored. */
   client?: S3ClientLike;
+  /**
+   * The `@aws-sdk/client-s3` module itself, for bundlers that cannot resolve coh5's own on-demand
+   * import of it (a browser build): `sdk: await import('@aws-sdk/client-s3')`. Node finds it alone.
+   */
+  sdk?: S3Sdk;
 }
 
 /** An SDK credential provider (what `@aws-sdk/credential-providers` makes). */
@@ -250,7 +255,7 @@ interface SdkError {
 /** Opens `s3://bucket/key` or an https S3 URL for range reads. No request is made until the first read. */
 export async function openS3(url: string | URL, options: S3Options = {}): Promise<S3Source> {
   const location = parseS3Url(url, { endpoint: options.endpoint });
-  return new S3Source(location, options, await loadS3Sdk());
+  return new S3Source(location, options, options.sdk ?? (await loadS3Sdk()));
 }
 
 function env(name: string): string | undefined {

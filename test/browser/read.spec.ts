@@ -121,6 +121,8 @@ describe('S3-compatible server (s3rver) with a CORS bucket', () => {
       forcePathStyle: true,
       region: 'us-east-1',
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      // A bundler resolves this import; coh5's own on-demand import of a bare name cannot be resolved in a browser.
+      sdk: await import('@aws-sdk/client-s3'),
     });
     const file = await open(source);
     expect(await checkHyperslabs(file, 'large_2d.h5')).toBeGreaterThan(0);
