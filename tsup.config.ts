@@ -7,7 +7,7 @@ export default defineConfig([
     format: ['esm'],
     dts: { entry: { index: 'src/index.ts', node: 'src/node.ts', s3: 'src/s3.ts' } },
     splitting: true,
-    sourcemap: true,
+    sourcemap: false, // not shipped: they were 3.5 MB of a 4.6 MB tarball
     clean: true,
     target: 'es2022',
     platform: 'neutral',
@@ -25,7 +25,7 @@ export default defineConfig([
     target: 'es2022',
     splitting: false,
     minify: true,
-    sourcemap: true,
+    sourcemap: false, // not shipped: they were 3.5 MB of a 4.6 MB tarball
     clean: false,
     dts: false,
   },

@@ -9,6 +9,8 @@ latest.h5  the same data written with libver='latest' (fixed array for /grid, ex
 big.h5     /big, float32 [268_435_456] (1 GiB of values) in 1_048_576-value (4 MiB) chunks,
            gzip(4)+shuffle: the memory workloads (a small slice, the whole dataset); written
            once, in 64 MiB slabs, and kept (~20 s)
+noisy.h5   /noisy, the same shape, chunks and filters, of float32 in [1, 2) with random mantissas:
+           gzip+shuffle keeps 72% of it, the worst case for a full read's memory
 
 Datasets (identical in every file):
   /x        float32 [10_000_000] in 100_000-value chunks, gzip(4)+shuffle, maxshape (None,)
@@ -49,15 +51,25 @@ def metadata_bytes(path):
     return int(m.group(1)) if m else None
 
 
-def write_big(path):
+def write_gib(path, name, slab_values):
+    """1 GiB of float32 in 4 MiB gzip+shuffle chunks, written in 64 MiB slabs of slab_values(start, count)."""
     n, chunk, slab = 268_435_456, 1_048_576, 16_777_216
     tmp = path + '.tmp'
     with h5py.File(tmp, 'w') as f:
-        d = f.create_dataset('big', shape=(n,), dtype='f4', chunks=(chunk,), compression='gzip', compression_opts=4, shuffle=True)
+        d = f.create_dataset(name, shape=(n,), dtype='f4', chunks=(chunk,), compression='gzip', compression_opts=4, shuffle=True)
         for start in range(0, n, slab):
-            t = np.arange(start, start + slab, dtype=np.float64)
-            d[start:start + slab] = (np.sin(t / 50000.0) * 100 + np.round(rng.normal(0, 1, slab), 2)).astype(np.float32)
+            d[start:start + slab] = slab_values(start, slab)
     os.replace(tmp, path)
+
+
+def smooth(start, count):
+    t = np.arange(start, start + count, dtype=np.float64)
+    return (np.sin(t / 50000.0) * 100 + np.round(rng.normal(0, 1, count), 2)).astype(np.float32)
+
+
+def noisy(_start, count):
+    # Random mantissa bits in [1, 2): only the constant exponent byte compresses.
+    return (rng.integers(0, 1 << 23, count, dtype=np.uint32) | np.uint32(0x3F800000)).view(np.float32)
 
 
 base = os.path.join(OUT, 'base.h5')
@@ -70,10 +82,12 @@ subprocess.run(['h5repack', '-S', 'PAGE', '-G', '8388608', base, paged], check=T
 
 big = os.path.join(OUT, 'big.h5')
 if not os.path.exists(big):
-    write_big(big)
+    write_gib(big, 'big', smooth)
+if not os.path.exists(os.path.join(OUT, 'noisy.h5')):
+    write_gib(os.path.join(OUT, 'noisy.h5'), 'noisy', noisy)
 
 manifest = {}
-for name in ('base.h5', 'paged.h5', 'latest.h5', 'big.h5'):
+for name in ('base.h5', 'paged.h5', 'latest.h5', 'big.h5', 'noisy.h5'):
     p = os.path.join(OUT, name)
     manifest[name] = {'size': os.path.getsize(p), 'metadataBytes': metadata_bytes(p)}
 with open(os.path.join(OUT, 'manifest.json'), 'w') as fh:

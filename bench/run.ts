@@ -50,7 +50,7 @@ const repeat = Number(arg('repeat', '5'));
 const cacheOpts = Object.fromEntries(([['initialReadSize', arg('initial-read', '')], ['blockSize', arg('block-size', '')]] as const).filter(([, v]) => v).map(([k, v]) => [k, Number(v)]));
 const bytesPerMs = (mbps * 1e6) / 8 / 1000;
 
-if (!existsSync(join(DATA, 'manifest.json')) || !('big.h5' in JSON.parse(readFileSync(join(DATA, 'manifest.json'), 'utf8')))) {
+if (!existsSync(join(DATA, 'manifest.json')) || !('noisy.h5' in JSON.parse(readFileSync(join(DATA, 'manifest.json'), 'utf8')))) {
   console.log('generating bench/data (h5py + h5repack)...');
   execFileSync(PY, [join(HERE, 'make_bench_files.py')], { stdio: 'inherit' });
 }

@@ -67,6 +67,7 @@ export const WORKLOADS: Workload[] = [
   { id: '20-walk-208', label: 'walk + attrs, 208 objects (8 groups x 25 gzip datasets)', file: 'walk_208.h5', reads: [], remote: true, walk: true },
   { id: '20-walk-1408', label: 'walk + attrs, 1,408 objects (8 x 50 groups, 1,000 gzip datasets)', file: 'walk_1408.h5', reads: [], remote: true, walk: true },
   { id: '20-walk-4408', label: 'walk + attrs, 4,408 objects (8 x 50 groups, 4,000 gzip datasets)', file: 'walk_4408.h5', reads: [], remote: true, walk: true },
+  { id: 'h-noisy', label: 'the whole of /noisy from a local file (1 GiB of random-mantissa f4 out)', file: 'noisy.h5', reads: [{ dataset: '/noisy', hyperslice: [[0, BIG]] }], remote: false, memory: true },
 ];
 
 /** Issue 20's walk as a new user writes it: every object, and each one's attributes, in turn. */

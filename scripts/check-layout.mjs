@@ -24,7 +24,7 @@ const SRC = join(ROOT, 'src');
  * error modules (errors, source, defaults) at the bottom: they are listed by file.
  */
 export const LAYERS = [
-  ['errors.ts', 'source.ts', 'defaults.ts'],
+  ['errors.ts', 'source.ts', 'defaults.ts', 'abort-listeners.ts', 'cooperate.ts'],
   ['drivers'],
   ['cache'],
   ['format', 'filters'],

@@ -4,8 +4,9 @@ export type H5ErrorCode =
   | 'Unsupported' // valid HDF5 that coh5 does not (yet) read
   | 'Corrupt' // the bytes contradict the format: bad signature, checksum, length
   | 'Network' // the transport failed after retries (HTTP status, reset, short body)
-  | 'Aborted' // the caller's AbortSignal fired
-  | 'Timeout' // one request took longer than its time limit
+  | 'AccessDenied' // the server or file system refused: HTTP 401/403, S3 AccessDenied or missing credentials, EACCES
+  | 'Aborted' // the caller's AbortSignal fired (name 'AbortError')
+  | 'Timeout' // a request, or the whole call, took longer than its time limit (name 'TimeoutError')
   | 'Changed' // the object changed while we read it (ETag mismatch)
   | 'Limit' // a configured resource limit would be exceeded
   | 'NotAllowed' // following an external link or VDS source file was not permitted
@@ -21,11 +22,21 @@ export interface H5ErrorDetails {
   /** HTTP status, where the error came from a response. */
   status?: number;
   cause?: unknown;
+  /** For 'Aborted' and 'Timeout' from a signal: the signal's reason. */
+  reason?: unknown;
+}
+
+/** The error name the web platform gives each code that has one (fetch and zarrita reject with these). */
+function errorName(code: H5ErrorCode): string {
+  return code === 'Aborted' ? 'AbortError' : code === 'Timeout' ? 'TimeoutError' : 'H5Error';
 }
 
 export class H5Error extends Error {
-  override readonly name = 'H5Error';
+  /** 'AbortError' for code 'Aborted', 'TimeoutError' for 'Timeout' (the DOMException names), else 'H5Error'. */
+  override name: string;
   readonly code: H5ErrorCode;
+  /** For 'Aborted' and 'Timeout' caused by an AbortSignal: `signal.reason`, as the caller gave it. */
+  readonly reason?: unknown;
   readonly path?: string;
   readonly offset?: number;
   readonly source?: string;
@@ -38,6 +49,8 @@ export class H5Error extends Error {
     if (details.source !== undefined) where.push(`in ${details.source}`);
     super(where.length ? `${message} (${where.join(', ')})` : message, { cause: details.cause });
     this.code = code;
+    this.name = errorName(code);
+    if (details.reason !== undefined) this.reason = details.reason;
     if (details.path) this.path = details.path;
     if (details.offset !== undefined) this.offset = details.offset;
     if (details.source !== undefined) this.source = details.source;
@@ -47,7 +60,7 @@ export class H5Error extends Error {
   /** A copy of this error that also names an HDF5 path (keeps code, offset and cause). */
   withPath(path: string): H5Error {
     if (this.path !== undefined) return this;
-    const e = new H5Error(this.code, this.message, { path, offset: this.offset, status: this.status, cause: this.cause });
+    const e = new H5Error(this.code, this.message, { path, offset: this.offset, status: this.status, cause: this.cause, reason: this.reason });
     return e;
   }
 }
@@ -64,7 +77,11 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
 export function abortError(signal?: AbortSignal): H5Error {
   const reason = signal?.reason;
   if (reason instanceof H5Error) return reason;
-  return new H5Error('Aborted', 'the read was aborted', { cause: reason });
+  // AbortSignal.timeout() fires with a DOMException named TimeoutError: a timeout, not an abort.
+  if ((reason as { name?: unknown } | undefined)?.name === 'TimeoutError') {
+    return new H5Error('Timeout', 'the signal timed out', { cause: reason, reason });
+  }
+  return new H5Error('Aborted', 'the read was aborted', { cause: reason, reason });
 }
 
 /** Wraps anything thrown into an H5Error of the given code, keeping H5Errors as they are. */

@@ -2,6 +2,7 @@
  * The coh5 command line run as a child process on fixtures, locally and over a real HTTP range
  * server: ls, info, cat (json, csv, npy), refs, --help on every command, and exit codes.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +85,57 @@ describe('coh5 ls', () => {
     const r = await coh5('ls', '--json', '-l', fx('example.h5'), '/temperature');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.text)).toMatchObject({ path: '/temperature', kind: 'dataset', shape: [720, 1440], chunks: [90, 180], filters: ['shuffle', 'deflate'] });
+  });
+});
+
+describe('coh5: h5ls conventions', () => {
+  const h5ls = (file: string) => execFileSync('h5ls', ['-r', fx(file)], { encoding: 'utf8' }).trim().split('\n');
+  const hasH5ls = (() => {
+    try {
+      execFileSync('h5ls', ['--version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it('--version prints the package version', async () => {
+    const r = await coh5('--version');
+    expect(r.code).toBe(0);
+    expect(r.text.trim()).toBe(`coh5 ${JSON.parse(await readFile('package.json', 'utf8')).version}`);
+  });
+
+  it.skipIf(!hasH5ls)('ls -r lists depth first, in the order h5ls -r does', async () => {
+    // Files without creation-order indexes: there h5py's member order is h5ls's (by name).
+    for (const file of ['example.h5', 'groups_earliest.h5', 'layouts_latest.h5']) {
+      const r = await coh5('ls', '-r', fx(file));
+      expect(r.code, r.stderr).toBe(0);
+      const want = h5ls(file).slice(1).map((l) => l.split(/\s+/)[0]);
+      const got = r.text.trim().split('\n').map((l) => l.split(/\s+/)[0]);
+      expect(got, file).toEqual(want);
+    }
+    // A group's members come right after it, before its next sibling.
+    const r = await coh5('ls', '-r', fx('example.h5'));
+    expect(r.text.trim().split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['/lat', '/lon', '/metadata', '/metadata/levels', '/stations', '/temperature']);
+  });
+
+  it.skipIf(!hasH5ls)('shapes print as h5ls prints them: {SCALAR}, {12000/Inf}, {110/Inf, 110/Inf}', async () => {
+    const r = await coh5('ls', '-r', fx('layouts_latest.h5'));
+    const shapes = (lines: string[]) => lines.map((l) => /Dataset (\{[^}]*\})/.exec(l)?.[1]).filter(Boolean);
+    const got = shapes(r.text.trim().split('\n'));
+    expect(got).toEqual(shapes(h5ls('layouts_latest.h5')));
+    expect(got).toContain('{12000/Inf}');
+    expect(got).toContain('{SCALAR}');
+  });
+
+  it('cat prints float32 values by their shortest round-trip decimal, as numpy does', async () => {
+    // numpy: [str(x) for x in f['floats/f32_le']] (h5py 3.16).
+    const want = [0, -0, 1, -1, null, null, null, 2.938736e-39, 3.4028235e38, 3.1415927, -0.33333334];
+    const json = await coh5('cat', fx('dtypes_latest.h5'), '/floats/f32_le');
+    expect(json.text.trim()).toBe('[0,0,1,-1,null,null,null,2.938736e-39,3.4028235e+38,3.1415927,-0.33333334]');
+    expect(JSON.parse(json.text)).toEqual(want.map((x) => (x === -0 ? 0 : x)));
+    const csv = await coh5('cat', '--format', 'csv', fx('dtypes_latest.h5'), '/floats/f32_le');
+    expect(csv.text.trim().split('\n').slice(-2)).toEqual(['3.1415927', '-0.33333334']);
   });
 });
 

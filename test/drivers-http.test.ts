@@ -147,10 +147,10 @@ describe('HttpSource faults: right bytes or a clear error, never wrong bytes', (
     expect(server.count('GET')).toBe(FAST.attempts);
   });
 
-  it('does not retry a 403', async () => {
+  it('does not retry a 403, which is AccessDenied', async () => {
     server.fault({ type: 'status', status: 403 });
     const e = await failure(open().read(0, 10));
-    expect(e.code).toBe('Network');
+    expect(e.code).toBe('AccessDenied');
     expect(e.status).toBe(403);
     expect(server.count('GET')).toBe(1);
   });

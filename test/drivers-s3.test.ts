@@ -103,7 +103,8 @@ describe.each(targetNames())('S3Source against %s', (name) => {
     const secret = 'wr0ngS3cretKeyValue';
     const src = await open('data.bin', { credentials: { accessKeyId: 'BADKEYID', secretAccessKey: secret } });
     const e = await failure(src.read(0, 10));
-    expect(e.code).toBe('Network');
+    expect(e.code).toBe('AccessDenied');
+    expect(e.message).toContain('anonymous: true');
     expect(e.status).toBe(403);
     expect(`${e.message} ${String((e.cause as Error | undefined)?.message)}`).not.toContain(secret);
     expect(src.key).not.toContain(secret);

@@ -6,7 +6,7 @@ import { BlockCache, type BlockCacheOptions, type BlockCacheStats } from '../cac
 import { withStats } from '../cache/stats.js';
 import { openSource, type OpenSourceOptions, type SourceInput } from '../drivers/open.js';
 import { together } from './together.js';
-import { H5Error, throwIfAborted } from '../errors.js';
+import { H5Error, throwIfAborted, toH5Error } from '../errors.js';
 import { redactUrl } from '../drivers/url.js';
 import { readAt, type FormatContext } from '../format/context.js';
 import { CacheImageSource, parseCacheImage } from '../format/cache-image.js';
@@ -15,16 +15,20 @@ import { readFileSohmTable, type SohmTable } from '../format/sohm.js';
 import { readSuperblock, readSuperblockExtension, type Superblock, type SuperblockExtension } from '../format/superblock.js';
 import { Group } from './objects.js';
 import type { ReadResult } from '../read/read-dataset.js';
-import type { SelectionInput } from '../read/selection.js';
+import type { Hyperslice, SelectionInput } from '../read/selection.js';
 import type { Datatype, FilterSpec } from '../format/types.js';
 
 /** One request of readDatasets, as h5coro spells it: hyperslice [[start, stop], ...] per dimension. */
 export interface DatasetRequest {
   dataset: string;
-  hyperslice?: number[][];
+  /** One [start, stop] range per dimension; a flat [start, stop] for a 1-D dataset. */
+  hyperslice?: Hyperslice;
   /** Any selection read() accepts (points included), instead of a hyperslice. */
   selection?: SelectionInput;
 }
+
+/** One entry of readDatasets(..., {settle: true}): the dataset's result, or why it failed. */
+export type SettledRead = { dataset: string; ok: true; result: ReadResult } | { dataset: string; ok: false; error: H5Error };
 
 export interface Inspection {
   path: string;
@@ -116,11 +120,27 @@ export class H5File extends Group {
   /**
    * h5coro's readDatasets: reads every request in parallel (their chunk GETs share the
    * connection pool and coalescing) and resolves to a map from dataset path to result.
-   * A failure in one dataset rejects with an H5Error naming that dataset.
+   * A failure in one dataset rejects with an H5Error naming that dataset and stops the others.
+   * With `settle: true`, resolves to one entry per request, in order, each holding its result
+   * or its error (h5coro's None for a missing dataset, with the reason kept); the others go on.
    */
-  async readDatasets(requests: Array<DatasetRequest | string>, options?: { signal?: AbortSignal }): Promise<Record<string, ReadResult>> {
+  readDatasets(requests: Array<DatasetRequest | string>, options: { signal?: AbortSignal; settle: true }): Promise<SettledRead[]>;
+  readDatasets(requests: Array<DatasetRequest | string>, options?: { signal?: AbortSignal; settle?: false }): Promise<Record<string, ReadResult>>;
+  async readDatasets(requests: Array<DatasetRequest | string>, options: { signal?: AbortSignal; settle?: boolean } = {}): Promise<Record<string, ReadResult> | SettledRead[]> {
     const reqs = requests.map((r) => (typeof r === 'string' ? { dataset: r } : r));
-    const results = await together(options?.signal, reqs.map((r) => (signal: AbortSignal) => this.readDataset(r.dataset, r.hyperslice ?? r.selection, { ...options, signal })));
+    const readOne = (r: DatasetRequest, signal: AbortSignal | undefined) =>
+      this.readDataset(r.dataset, r.hyperslice ? { hyperslice: r.hyperslice } : r.selection, { signal });
+    if (options.settle) {
+      return Promise.all(
+        reqs.map((r) =>
+          readOne(r, options.signal).then(
+            (result): SettledRead => ({ dataset: r.dataset, ok: true, result }),
+            (e: unknown): SettledRead => ({ dataset: r.dataset, ok: false, error: toH5Error(e, 'Invalid', r.dataset) }),
+          ),
+        ),
+      );
+    }
+    const results = await together(options.signal, reqs.map((r) => (signal: AbortSignal) => readOne(r, signal)));
     const out: Record<string, ReadResult> = Object.create(null);
     reqs.forEach((r, i) => (out[r.dataset] = results[i]!));
     return out;
@@ -135,7 +155,7 @@ export class H5File extends Group {
       const sel = Array.isArray(selection) && selection.every((x) => Array.isArray(x)) ? { hyperslice: selection as number[][] } : (selection as SelectionInput);
       return await node.read(sel as SelectionInput, options);
     } catch (e) {
-      if (e instanceof H5Error) throw e.path === path ? e : new H5Error(e.code, `${path}: ${e.message}`, { path, offset: e.offset, cause: e });
+      if (e instanceof H5Error) throw e.path === path ? e : new H5Error(e.code, `${path}: ${e.message}`, { path, offset: e.offset, cause: e, reason: e.reason });
       throw new H5Error('Invalid', `${path}: ${(e as Error).message}`, { path, cause: e });
     }
   }
@@ -186,6 +206,10 @@ export class H5File extends Group {
     }
   }
 
+  /** `await using f = await open(...)`: closes the file (handles, sockets, caches) when the scope ends. */
+  declare [Symbol.asyncDispose]: () => Promise<void>;
+
+  /** Releases what the file holds: its file handle or connections, its caches, the files it opened through links. */
   async close(): Promise<void> {
     const raws = [...this.rawExternals.values()];
     this.rawExternals.clear();
@@ -194,6 +218,25 @@ export class H5File extends Group {
     this.externals.clear();
     await Promise.allSettled(others.map(async (p) => (await p).close()));
     await this.cache.close();
+  }
+}
+
+// Where the runtime has it (Node >= 20.4, recent browsers); `await using` needs it anyway.
+const asyncDispose = (Symbol as { asyncDispose?: symbol }).asyncDispose;
+if (asyncDispose) {
+  Object.defineProperty(H5File.prototype, asyncDispose, {
+    value(this: H5File) {
+      return this.close();
+    },
+    configurable: true,
+    writable: true,
+  });
+}
+
+declare global {
+  // TypeScript's lib.esnext.disposable and @types/node declare the same; for apps with neither.
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
   }
 }
 

@@ -3,6 +3,7 @@
  * reads data, Datatype is a committed (named) datatype. Every async call takes {signal}.
  */
 import { together } from './together.js';
+import { cooperate } from '../cooperate.js';
 import { H5Error, throwIfAborted } from '../errors.js';
 import { withSignal, type FormatContext } from '../format/context.js';
 import { decodeDatatypeMessage } from '../format/messages/datatype.js';
@@ -13,6 +14,7 @@ import { readAttributes, type Attribute } from './attributes.js';
 import { linkStorage, lookupLink, readLinks, type LinkStorage } from './links.js';
 import { loadDatasetInfo, type DatasetInfo } from '../read/dataset-info.js';
 import { readDatasetBytes, readDatasetData, type ReadResult } from '../read/read-dataset.js';
+import { dataKind, type DataKind } from '../values/kinds.js';
 import type { SelectionInput } from '../read/selection.js';
 import { numpyDtype } from '../values/dtype-string.js';
 import type { H5File } from './file.js';
@@ -177,6 +179,27 @@ export class Group extends H5Object {
     return this.resolve(path, options, 0);
   }
 
+  /**
+   * The dataset at `path`; 'Invalid' when something else is there. With `kind`, also checks what
+   * its reads give ('Invalid' naming the actual kind otherwise), so `read()`'s `data` is typed:
+   * `getDataset(p, 'number')` reads TypedArrays, `getDataset(p, 'string')` string[].
+   */
+  async getDataset<T extends DataKind = DataKind>(path: string, kind?: T, options?: CallOptions): Promise<Dataset<T>> {
+    const node = await this.get(path, options);
+    if (node.kind !== 'dataset') throw new H5Error('Invalid', `${node.path || path} is a ${node.kind}, not a dataset`, { path: node.path || path });
+    if (kind !== undefined && !node.is(kind)) {
+      throw new H5Error('Invalid', `${node.path} reads as ${node.dataKind} (dtype ${node.dtype}), not ${kind}`, { path: node.path });
+    }
+    return node as Dataset<T>;
+  }
+
+  /** The group at `path`; 'Invalid' when something else is there. */
+  async getGroup(path: string, options?: CallOptions): Promise<Group> {
+    const node = await this.get(path, options);
+    if (node.kind !== 'group') throw new H5Error('Invalid', `${node.path || path} is a ${node.kind}, not a group`, { path: node.path || path });
+    return node;
+  }
+
   /** True when `path` leads to an object. */
   async has(path: string, options?: CallOptions): Promise<boolean> {
     try {
@@ -252,30 +275,26 @@ export class Group extends H5Object {
    * soft and external links are reported, not followed.
    */
   async *walk(options?: CallOptions): AsyncGenerator<{ path: string; node: H5Node | null; link: LinkInfo }> {
-    const seen = new Set<number>([this.address]);
-    const stack: Group[] = [this];
-    while (stack.length) {
-      const g = stack.shift()!;
-      const links = await g.links(options);
-      // Open every member of this group together: one wave for the whole level.
-      const nodes = await together(
-        options?.signal,
-        links.map((l) => (signal: AbortSignal) => (l.kind === 'hard' ? openObject(this.file, joinPath(g.path, l.name), l.address, { ...options, signal }) : Promise.resolve(null))),
-      );
-      const subgroups: Group[] = [];
-      for (let i = 0; i < links.length; i++) {
-        const link = links[i]!;
-        const node = nodes[i] ?? null;
-        const path = joinPath(g.path, link.name);
-        if (node && seen.has(node.address)) {
-          yield { path, node, link };
-          continue;
-        }
-        if (node) seen.add(node.address);
-        yield { path, node, link };
-        if (node?.kind === 'group') subgroups.push(node);
-      }
-      stack.unshift(...subgroups);
+    yield* this.walkFrom(new Set<number>([this.address]), options);
+  }
+
+  /** walk()'s pre-order: a member, then everything below it, then its next sibling (as h5ls -r). */
+  private async *walkFrom(seen: Set<number>, options?: CallOptions): AsyncGenerator<{ path: string; node: H5Node | null; link: LinkInfo }> {
+    await cooperate(options?.signal);
+    const links = await this.links(options);
+    // Open every member of this group together: one wave per group.
+    const nodes = await together(
+      options?.signal,
+      links.map((l) => (signal: AbortSignal) => (l.kind === 'hard' ? openObject(this.file, joinPath(this.path, l.name), l.address, { ...options, signal }) : Promise.resolve(null))),
+    );
+    for (let i = 0; i < links.length; i++) {
+      const link = links[i]!;
+      const node = nodes[i] ?? null;
+      const path = joinPath(this.path, link.name);
+      const first = node !== null && !seen.has(node.address);
+      if (node) seen.add(node.address);
+      yield { path, node, link };
+      if (first && node.kind === 'group') yield* node.walkFrom(seen, options);
     }
   }
 
@@ -323,7 +342,7 @@ function publicLink(l: Link): LinkInfo {
   }
 }
 
-export class Dataset extends H5Object {
+export class Dataset<K extends DataKind = DataKind> extends H5Object {
   readonly kind = 'dataset' as const;
   /** @internal */
   readonly info: DatasetInfo;
@@ -362,6 +381,16 @@ export class Dataset extends H5Object {
   get size(): number {
     const s = this.shape;
     return s === null ? 0 : s.reduce((a, b) => a * b, 1);
+  }
+
+  /** What read()'s `data` holds: 'number' (a TypedArray), 'string' (string[]), 'complex', ... (see DataByKind). */
+  get dataKind(): K {
+    return dataKind(this.info.datatype) as K;
+  }
+
+  /** True when read()'s `data` is of kind `kind`; narrows this dataset's type. */
+  is<T extends DataKind>(kind: T): this is Dataset<T> {
+    return this.dataKind === (kind as DataKind);
   }
 
   /** numpy's dtype.str, as h5py reports it: '<f4', '>i8', '|S10', '|O', ... */
@@ -414,8 +443,8 @@ export class Dataset extends H5Object {
   }
 
   /** Reads a selection (everything when omitted). */
-  read(selection?: SelectionInput, options?: CallOptions): Promise<ReadResult> {
-    return withPath(readDatasetData(this, selection, options), this.path);
+  read(selection?: SelectionInput, options?: CallOptions): Promise<ReadResult<K>> {
+    return withPath(readDatasetData(this, selection, options) as Promise<ReadResult<K>>, this.path);
   }
 }
 

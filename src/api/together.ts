@@ -1,3 +1,4 @@
+import { onAbort } from '../abort-listeners.js';
 import { H5Error } from '../errors.js';
 
 /**
@@ -9,7 +10,7 @@ export async function together<T>(signal: AbortSignal | undefined, tasks: Readon
   const child = new AbortController();
   const forward = () => child.abort(signal!.reason);
   if (signal?.aborted) forward();
-  else signal?.addEventListener('abort', forward, { once: true });
+  const stopWaiting = onAbort(signal, forward);
   try {
     return await Promise.all(
       tasks.map((task) =>
@@ -20,6 +21,6 @@ export async function together<T>(signal: AbortSignal | undefined, tasks: Readon
       ),
     );
   } finally {
-    signal?.removeEventListener('abort', forward);
+    stopWaiting();
   }
 }

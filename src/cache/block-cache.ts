@@ -1,3 +1,4 @@
+import { onAbort } from '../abort-listeners.js';
 import {
   DEFAULT_BLOCK_SIZE,
   DEFAULT_CACHE_BYTES,
@@ -78,7 +79,7 @@ interface PendingRead {
   settled: boolean;
   resolve(bytes: Uint8Array): void;
   reject(error: unknown): void;
-  onAbort?: () => void;
+  stopWaiting?: () => void;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -298,8 +299,7 @@ export class BlockCache implements ByteSource {
     return new Promise<Uint8Array>((resolve, reject) => {
       const read: PendingRead = { offset, end, signal, parts: [], waitingOn: new Set(), settled: false, resolve, reject };
       if (signal) {
-        read.onAbort = () => this.abortRead(read);
-        signal.addEventListener('abort', read.onAbort, { once: true });
+        read.stopWaiting = onAbort(signal, () => this.abortRead(read));
       }
       this.queue.push(read);
       if (!this.flushScheduled) {
@@ -501,7 +501,7 @@ export class BlockCache implements ByteSource {
       }
     }
     read.waitingOn.clear();
-    if (read.onAbort) read.signal?.removeEventListener('abort', read.onAbort);
+    read.stopWaiting?.();
   }
 }
 

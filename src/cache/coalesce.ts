@@ -1,3 +1,4 @@
+import { onAbort as onAbortOf } from '../abort-listeners.js';
 import { abortError } from '../errors.js';
 import type { ByteRange } from '../source.js';
 
@@ -91,8 +92,8 @@ export function readCoalesced(
     for (const s of settlers) s.reject(abortError(signal));
   };
   if (signal) {
-    signal.addEventListener('abort', onAbort, { once: true });
-    void Promise.allSettled(results).then(() => signal.removeEventListener('abort', onAbort));
+    const stopWaiting = onAbortOf(signal, onAbort);
+    void Promise.allSettled(results).then(stopWaiting);
   }
   for (const group of coalesceRanges(ranges, options)) {
     let length = group.length;

@@ -1,3 +1,4 @@
+import { onAbort as onAbortOf } from '../abort-listeners.js';
 import { H5Error, abortError } from '../errors.js';
 import type { ByteRange } from '../source.js';
 
@@ -66,9 +67,10 @@ export class SharedRanges {
     batch.waiters++;
     return new Promise<Uint8Array>((resolve, reject) => {
       let done = false;
+      let stopWaiting = (): void => {};
       const leave = (aborted: boolean) => {
         done = true;
-        signal?.removeEventListener('abort', onAbort);
+        stopWaiting();
         if (--batch.waiters === 0 && aborted) {
           // Nobody wants these bytes any more: stop the GETs, and let later reads start afresh.
           for (const key of batch.keys) if (this.inflight.get(key)?.batch === batch) this.inflight.delete(key);
@@ -81,7 +83,7 @@ export class SharedRanges {
         reject(abortError(signal));
       };
       if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
+      stopWaiting = onAbortOf(signal, onAbort);
       entry.bytes.then(
         (b) => {
           if (done) return;

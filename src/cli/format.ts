@@ -10,9 +10,24 @@ const isTyped = (x: unknown): x is ArrayLike<number | bigint> & { BYTES_PER_ELEM
 export function plainValues(r: ReadResult, datatype: Datatype): unknown[] {
   const n = r.shape === null ? 0 : r.shape.reduce((a, b) => a * b, 1);
   const out: unknown[] = new Array(n);
-  if (isTyped(r.data) || Array.isArray(r.data)) for (let i = 0; i < n; i++) out[i] = (r.data as ArrayLike<unknown>)[i];
+  if (r.data instanceof Float32Array) for (let i = 0; i < n; i++) out[i] = shortestFloat32(r.data[i]!);
+  else if (isTyped(r.data) || Array.isArray(r.data)) for (let i = 0; i < n; i++) out[i] = (r.data as ArrayLike<unknown>)[i];
   else for (let i = 0; i < n; i++) out[i] = elementValue(r.data, datatype, i);
   return out;
+}
+
+/**
+ * The float64 nearest the shortest decimal that reads back as this float32, so it prints as the
+ * float32 does (64.13, not its exact float64 widening 64.12999725341797).
+ */
+export function shortestFloat32(x: number): number {
+  if (!Number.isFinite(x) || x === 0) return x;
+  for (let digits = 1; digits < 9; digits++) {
+    const y = Number(x.toPrecision(digits));
+    if (Math.fround(y) === x) return y;
+  }
+  // Nine significant digits always round-trip a float32.
+  return Number(x.toPrecision(9));
 }
 
 /**

@@ -33,8 +33,8 @@ async function rowOf(path: string, node: H5Node | null, link: LinkInfo | null, l
   }
   const row: Row = { path, kind: node.kind };
   if (node.kind === 'dataset') {
-    Object.assign(row, { shape: node.shape, dtype: node.dtype });
-    if (long) Object.assign(row, { maxshape: node.maxshape, layout: node.layout, chunks: node.chunks, filters: node.filters.map((f) => f.name) });
+    Object.assign(row, { shape: node.shape, maxshape: node.maxshape, dtype: node.dtype });
+    if (long) Object.assign(row, { layout: node.layout, chunks: node.chunks, filters: node.filters.map((f) => f.name) });
   }
   if (node.kind === 'datatype') row.dtype = node.dtype;
   if (long) {
@@ -49,16 +49,23 @@ async function rowOf(path: string, node: H5Node | null, link: LinkInfo | null, l
 }
 
 // NaN: a virtual dataset's extent that sources outside allowExternal decide.
-const dims = (s: (number | null)[] | null | undefined) => (s === null ? 'null' : s ? `{${s.map((d) => (d === null ? 'Inf' : Number.isNaN(d) ? '?' : d)).join(', ')}}` : '');
+const dim = (d: number | null) => (d === null ? 'Inf' : Number.isNaN(d) ? '?' : String(d));
+const dims = (s: (number | null)[] | null | undefined) => (s === null ? 'null' : s ? `{${s.map(dim).join(', ')}}` : '');
+
+/** h5ls's shape: `{SCALAR}`, else each size with `/max` where the maximum differs (`/Inf` when unlimited). */
+function shapeText(shape: number[] | null | undefined, maxshape: (number | null)[] | null | undefined): string {
+  if (shape?.length === 0) return '{SCALAR}';
+  if (!shape) return dims(shape);
+  return `{${shape.map((d, i) => (maxshape && maxshape[i] !== d ? `${dim(d)}/${dim(maxshape[i] ?? null)}` : dim(d))).join(', ')}}`;
+}
 
 function text(r: Row, name: string, long: boolean): string {
   let s = `${name.padEnd(24)} `;
   if (r.kind === 'group') s += 'Group';
   else if (r.kind === 'datatype') s += `Type ${r.dtype}`;
   else if (r.kind === 'dataset') {
-    s += `Dataset ${r.shape?.length === 0 ? 'SCALAR' : dims(r.shape)} ${r.dtype}`;
+    s += `Dataset ${shapeText(r.shape, r.maxshape)} ${r.dtype}`;
     if (long) {
-      if (r.maxshape && r.maxshape.some((m, d) => m !== r.shape?.[d])) s += `/${dims(r.maxshape)}`;
       s += ` ${r.layout}`;
       if (r.chunks) s += ` chunks ${dims(r.chunks)}`;
       if (r.filters?.length) s += ` [${r.filters.join(', ')}]`;

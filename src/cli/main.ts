@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 /** The coh5 command line: ls, info, inspect, cat, refs. Exit codes: 2 bad arguments, 3 not found, 4 network/other. */
 import { writeFile } from 'node:fs/promises';
+// Bundled into dist/cli.js at build time, so the version printed is the one built.
+import pkg from '../../package.json' with { type: 'json' };
 import { UsageError } from './args.js';
 import { cat, CAT_HELP } from './cat.js';
 import { info, inspect } from './info.js';
@@ -19,7 +21,7 @@ commands:
   cat URL PATH [--slice S] [--format json|csv|npy]   data out
   refs URL [-o refs.json]        kerchunk (version 1) references for Zarr readers
 
-'coh5 <command> --help' describes each command and the access options (--anonymous, --profile,
+'coh5 --version' prints the version. 'coh5 <command> --help' describes each command and the access options (--anonymous, --profile,
 --region, --endpoint, ...). Exit codes: 0 ok, 2 bad arguments, 3 not found, 4 network or other error.`;
 
 const out = (s: string) => void process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
@@ -45,6 +47,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'help':
         out(HELP);
         return cmd === undefined ? 2 : 0;
+      case '-V':
+      case '--version':
+        out(`coh5 ${pkg.version}`);
+        return 0;
       case 'ls':
         await ls(rest, out);
         return 0;

@@ -96,7 +96,7 @@ function fsError(e: unknown, path: string, what: string, offset?: number): H5Err
   const code = (e as { code?: string } | null)?.code;
   const details = { source: path, offset, cause: e };
   if (code === 'ENOENT' || code === 'ENOTDIR') return new H5Error('NotFound', 'no such file', details);
-  if (code === 'EACCES' || code === 'EPERM') return new H5Error('NotAllowed', 'permission denied', details);
+  if (code === 'EACCES' || code === 'EPERM') return new H5Error('AccessDenied', 'permission denied', details);
   if (code === 'EISDIR') return new H5Error('Invalid', 'is a directory', details);
   if (code === 'EBADF') return new H5Error('Invalid', 'read after close', details);
   return new H5Error('Network', `${what}: ${e instanceof Error ? e.message : String(e)}`, details);

@@ -25,6 +25,8 @@ export class HttpSource extends RangedSource {
   /** Basic credentials from the URL's user:password (fetch refuses URLs that carry them). */
   private readonly authorization: string | undefined;
   private readonly fetchFn: typeof globalThis.fetch;
+  /** Whether a failed cross-origin request was a CORS refusal (see blockedByCors); undefined until asked. */
+  private corsBlocked: boolean | undefined;
 
   constructor(
     url: string | URL,
@@ -50,9 +52,35 @@ export class HttpSource extends RangedSource {
     const init: RequestInit = { method, headers, signal };
     if (this.options.credentials !== undefined) init.credentials = this.options.credentials;
     if (this.options.mode !== undefined) init.mode = this.options.mode;
-    return this.fetchFn(this.url, init).catch((e: unknown) => {
+    return this.fetchFn(this.url, init).catch(async (e: unknown) => {
+      if (await this.blockedByCors(e, signal)) throw corsError(this.key, this.url);
       throw this.transportError(e);
     });
+  }
+
+  /**
+   * Browsers report a CORS refusal exactly as a dead network ("Failed to fetch"). A `no-cors` HEAD
+   * tells them apart: it resolves (opaquely) when the server answered, rejects when it is unreachable.
+   * Only for cross-origin requests in a page; the answer is kept, so it is asked once per source.
+   */
+  private async blockedByCors(e: unknown, signal: AbortSignal): Promise<boolean> {
+    if (this.corsBlocked !== undefined) return this.corsBlocked;
+    const page = (globalThis as { location?: { origin?: string } }).location?.origin;
+    if (!(e instanceof TypeError) || !isConnectionError(e) || page === undefined || this.options.mode === 'no-cors') return false;
+    let target: string;
+    try {
+      target = new URL(this.url).origin;
+    } catch {
+      return false;
+    }
+    if (target === page) return false;
+    try {
+      const probe = await this.fetchFn(this.url, { method: 'HEAD', mode: 'no-cors', signal, credentials: this.options.credentials });
+      this.corsBlocked = probe.type === 'opaque' || probe.ok;
+    } catch {
+      return false; // unreachable: a network failure, which a retry may cure
+    }
+    return this.corsBlocked;
   }
 
   protected async fetchRange(offset: number, length: number, signal: AbortSignal): Promise<Uint8Array> {
@@ -173,8 +201,10 @@ export class HttpSource extends RangedSource {
     if (res.status === 404 || res.status === 410) return new H5Error('NotFound', `no such object (HTTP ${res.status})`, details);
     if (res.status === 412) return new H5Error('Changed', 'the object changed while being read (HTTP 412)', details);
     const code = await errorCode(res);
-    const why = res.status === 401 || res.status === 403 ? 'access denied' : 'request failed';
-    const err = new H5Error('Network', `${why} (HTTP ${res.status}${code ? ` ${code}` : ''})`, details);
+    if (res.status === 401 || res.status === 403) {
+      return new H5Error('AccessDenied', `access denied (HTTP ${res.status}${code ? ` ${code}` : ''}): the server needs credentials (headers) or a presigned URL`, details);
+    }
+    const err = new H5Error('Network', `request failed (HTTP ${res.status}${code ? ` ${code}` : ''})`, details);
     return res.status === 408 || res.status === 429 || res.status >= 500 ? markRetryable(err) : err;
   }
 }
@@ -227,4 +257,16 @@ async function errorCode(res: Response): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** Not retried: the page's origin may not read this server until the server's CORS rule changes. */
+function corsError(key: string, url: string): H5Error {
+  const origin = (globalThis as { location?: { origin?: string } }).location?.origin ?? 'this page';
+  return new H5Error(
+    'AccessDenied',
+    `blocked by CORS: ${new URL(url).origin} answered, but does not let ${origin} read ${key}. Its CORS rule must allow ` +
+      `the origin ${origin}, the methods GET and HEAD, the request header Range, and expose the response headers ` +
+      `Content-Range, Content-Length and ETag (an S3 bucket: AllowedOrigin, AllowedMethod GET/HEAD, AllowedHeader Range, ExposeHeader Content-Range/ETag)`,
+    { source: key },
+  );
 }

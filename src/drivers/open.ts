@@ -1,3 +1,4 @@
+import { SliceSource, isAsyncBuffer, isBlobLike, type AsyncBuffer } from './blob.js';
 import { H5Error, throwIfAborted } from '../errors.js';
 import type { ByteSource } from '../source.js';
 import { HttpSource, type HttpOptions } from './http.js';
@@ -8,7 +9,7 @@ import type { FileOptions } from './file.js';
 import { isS3Url, parseS3Url, publicS3Url, redactUrl } from './url.js';
 
 /** What openSource accepts: a source already made, bytes in memory, a URL or a local path. */
-export type SourceInput = ByteSource | Uint8Array | ArrayBuffer | string | URL;
+export type SourceInput = ByteSource | Uint8Array | ArrayBuffer | string | URL | AsyncBuffer | { size: number; slice(start?: number, end?: number): { arrayBuffer(): Promise<ArrayBuffer> } };
 
 /**
  * Options for openSource, nested per driver: `{ http: {...}, s3: {...}, file: {...} }`.
@@ -32,9 +33,11 @@ const S3_ENTRY = 'coh5/s3';
  * Picks the driver for `input`:
  * - a ByteSource is returned as it is; Uint8Array / ArrayBuffer -> MemorySource;
  * - http(s) URL -> HttpSource, except an AWS S3 https URL when `s3` options are given -> S3 driver;
- * - `s3://bucket/key` -> the S3 driver (from 'coh5/s3'). Where that cannot load (a browser bundle
- *   without the AWS SDK) and no credentials or client were given, the object is read anonymously
- *   through its public https URL (give `s3.region` for buckets outside us-east-1);
+ * - `s3://bucket/key` -> the S3 driver (from 'coh5/s3', which imports the optional AWS SDK). Where
+ *   coh5/s3 cannot load (a browser bundle) and no credentials or client were given, or where the
+ *   SDK is not installed and `s3.anonymous` is set, the object is read anonymously through its
+ *   public https URL (give `s3.region` for buckets outside us-east-1); otherwise a missing SDK
+ *   is an 'Unsupported' error naming the package to install;
  * - a path or file:// URL -> the file driver (from 'coh5/node'; Node only).
  */
 export async function openSource(input: SourceInput, options: OpenSourceOptions = {}): Promise<ByteSource> {
@@ -42,6 +45,8 @@ export async function openSource(input: SourceInput, options: OpenSourceOptions 
   if (input instanceof Uint8Array || input instanceof ArrayBuffer) return new MemorySource(input);
   if (typeof input !== 'string' && !(input instanceof URL)) {
     if (isByteSource(input)) return input;
+    // A File/Blob or an AsyncBuffer: read slice by slice, never whole.
+    if (isBlobLike(input) || isAsyncBuffer(input)) return new SliceSource(input);
     throw new H5Error('Invalid', 'openSource needs a ByteSource, bytes, a URL or a path');
   }
   const text = String(input);
@@ -64,8 +69,15 @@ export async function openSource(input: SourceInput, options: OpenSourceOptions 
 async function openS3Driver(url: string, options: OpenSourceOptions): Promise<ByteSource> {
   const s3 = { ...remoteDefaults(options), ...options.s3 };
   const mod = await load<{ openS3(url: string, o: S3Options): Promise<ByteSource> }>(S3_ENTRY);
-  if ('module' in mod) return mod.module.openS3(url, s3);
-  if (s3.credentials !== undefined || s3.client !== undefined) {
+  if ('module' in mod) {
+    try {
+      return await mod.module.openS3(url, s3);
+    } catch (e) {
+      // The entry loaded but its optional peer, the AWS SDK, is not installed: unsigned access
+      // was asked for, so the public https URL serves; anything else needs the SDK (the error says so).
+      if (!(s3.anonymous && e instanceof H5Error && e.code === 'Unsupported' && e.message.includes('@aws-sdk/client-s3'))) throw e;
+    }
+  } else if (s3.credentials !== undefined || s3.client !== undefined) {
     throw new H5Error('Unsupported', 'signed S3 access needs coh5/s3 (the AWS SDK), which could not be loaded', {
       source: redactUrl(url),
       cause: mod.error,

@@ -1,7 +1,7 @@
 import { H5Error, throwIfAborted } from '../errors.js';
 import type { ByteSource, ReadOptions } from '../source.js';
 import { checkRange } from './memory.js';
-import { markRetryable, withRetries, withTimeout, type RetryPolicy } from './retry.js';
+import { DEFAULT_TIMEOUT_MS, markRetryable, withRetries, withTimeout, type RetryPolicy } from './retry.js';
 
 /** Options every remote driver (HTTP, S3) shares. */
 export interface RemoteOptions {
@@ -85,7 +85,9 @@ export abstract class RangedSource implements ByteSource {
 
   private attempt<T>(signal: AbortSignal | undefined, offset: number | undefined, fn: (s: AbortSignal) => Promise<T>): Promise<T> {
     const details = offset === undefined ? { source: this.key } : { source: this.key, offset };
-    return withRetries(() => withTimeout(signal, this.remote.timeoutMs, fn, details), this.remote.retry, signal);
+    const perRequest = this.remote.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const limit = (remaining: number) => Math.max(1, perRequest > 0 && Number.isFinite(perRequest) ? Math.min(perRequest, remaining) : remaining);
+    return withRetries((_, remaining) => withTimeout(signal, limit(remaining), fn, details), this.remote.retry, signal);
   }
 
   /** The length worth asking for at `offset`, given what we know of the size. */

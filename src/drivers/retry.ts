@@ -1,3 +1,4 @@
+import { onAbort } from '../abort-listeners.js';
 import { H5Error, abortError, throwIfAborted } from '../errors.js';
 
 /** How often and how patiently a driver repeats a request that failed for a transient reason. */
@@ -8,6 +9,11 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** The backoff window never grows beyond this. */
   maxDelayMs: number;
+  /**
+   * The most one read may take, every try and wait included; then it fails with 'Timeout'.
+   * 0 or Infinity: no limit beyond attempts x the per-request timeout.
+   */
+  totalTimeoutMs: number;
 }
 
 /**
@@ -17,8 +23,11 @@ export interface RetryPolicy {
  * - baseDelayMs 200: above a typical S3 first-byte latency, so a retry does not land in the same
  *   overloaded instant; the windows 200, 400, 800 ms add up to under 1.5 s before giving up.
  * - maxDelayMs 5000: a caller-imposed larger `attempts` never sleeps longer than this per try.
+ * - totalTimeoutMs 60000: two full per-request timeouts, so a stalled connection is retried once
+ *   on a fresh one and then given up (4 x 30 s plus waits was 121 s), while fast failures (5xx,
+ *   resets) still get every attempt.
  */
-export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({ attempts: 4, baseDelayMs: 200, maxDelayMs: 5000 });
+export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({ attempts: 4, baseDelayMs: 200, maxDelayMs: 5000, totalTimeoutMs: 60_000 });
 
 /**
  * The per-request time limit (headers and body) when the caller gives none. The largest GET coh5
@@ -30,7 +39,7 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 
 export function retryPolicy(p: Partial<RetryPolicy> | undefined): RetryPolicy {
   const policy = { ...DEFAULT_RETRY, ...p };
-  if (!Number.isInteger(policy.attempts) || policy.attempts < 1 || policy.baseDelayMs < 0 || policy.maxDelayMs < 0) {
+  if (!Number.isInteger(policy.attempts) || policy.attempts < 1 || policy.baseDelayMs < 0 || policy.maxDelayMs < 0 || !(policy.totalTimeoutMs >= 0)) {
     throw new H5Error('Invalid', `bad retry policy ${JSON.stringify(policy)}`);
   }
   return policy;
@@ -80,20 +89,29 @@ export function isConnectionError(e: unknown): boolean {
  * together do not retry together). Never retries, nor sleeps, once `signal` has fired.
  */
 export async function withRetries<T>(
-  fn: (attempt: number) => Promise<T>,
+  fn: (attempt: number, remainingMs: number) => Promise<T>,
   policy: Partial<RetryPolicy> | undefined,
   signal: AbortSignal | undefined,
 ): Promise<T> {
   const p = retryPolicy(policy);
+  const total = p.totalTimeoutMs > 0 ? p.totalTimeoutMs : Infinity;
+  const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     throwIfAborted(signal);
     try {
-      return await fn(attempt);
+      return await fn(attempt, total - (Date.now() - started));
     } catch (e) {
       if (signal?.aborted) throw abortError(signal);
       if (attempt + 1 >= p.attempts || !isRetryable(e)) throw e;
       const window = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** attempt);
-      await sleep(Math.random() * window, signal);
+      const wait = Math.random() * window;
+      const left = total - (Date.now() - started);
+      if (left <= wait) {
+        const elapsed = ((Date.now() - started) / 1000).toFixed(1);
+        const { source, offset } = e instanceof H5Error ? e : ({} as H5Error);
+        throw new H5Error('Timeout', `gave up after ${attempt + 1} tries in ${elapsed} s (retry.totalTimeoutMs ${p.totalTimeoutMs}): ${(e as Error).message}`, { source, offset, cause: e });
+      }
+      await sleep(wait, signal);
     }
   }
 }
@@ -102,15 +120,14 @@ export async function withRetries<T>(
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortError(signal));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError(signal));
-    };
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      stopWaiting();
       resolve();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const stopWaiting = onAbort(signal, () => {
+      clearTimeout(timer);
+      reject(abortError(signal));
+    });
   });
 }
 
@@ -129,8 +146,7 @@ export async function withTimeout<T>(
   const ctrl = new AbortController();
   const limit = timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const timeout = new H5Error('Timeout', `request took longer than ${limit} ms`, details);
-  const onAbort = () => ctrl.abort(abortError(signal));
-  signal?.addEventListener('abort', onAbort, { once: true });
+  const stopWaiting = onAbort(signal, () => ctrl.abort(abortError(signal)));
   // A limit of 0 or Infinity means no limit.
   const timer = limit > 0 && Number.isFinite(limit) ? setTimeout(() => ctrl.abort(timeout), limit) : undefined;
   try {
@@ -141,6 +157,6 @@ export async function withTimeout<T>(
     throw e;
   } finally {
     clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
+    stopWaiting();
   }
 }

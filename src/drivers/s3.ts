@@ -1,4 +1,6 @@
-import { GetObjectCommand, HeadObjectCommand, S3Client, type GetObjectCommandOutput, type S3ClientConfig } from '@aws-sdk/client-s3';
+// Types only: the SDK itself is an optional peer dependency, imported when an S3 source opens.
+import type { GetObjectCommandOutput, HeadObjectCommandOutput, S3ClientConfig } from '@aws-sdk/client-s3';
+import { onAbort } from '../abort-listeners.js';
 import { H5Error } from '../errors.js';
 import { RangedSource, parseContentRange, shortBody, type RemoteOptions } from './ranged.js';
 import { isConnectionError, markRetryable } from './retry.js';
@@ -14,7 +16,7 @@ export interface S3Options extends RemoteOptions {
   /** Unsigned requests, for public buckets: no credentials are looked up or sent. */
   anonymous?: boolean;
   /** Static credentials, or an SDK credential provider. Default: the SDK's chain (environment, profile, instance role). */
-  credentials?: S3Credentials | S3ClientConfig['credentials'];
+  credentials?: S3Credentials | S3CredentialsProvider;
   /** Default: the URL's region, else AWS_REGION / AWS_DEFAULT_REGION, else us-east-1 (a wrong guess is corrected by S3's region redirect). */
   region?: string;
   /** An S3-compatible store (Ceph RGW, MinIO, ...), e.g. 'http://127.0.0.1:7480'. */
@@ -26,7 +28,48 @@ export interface S3Options extends RemoteOptions {
   /** Send If-Match with the pinned ETag (default true). The returned ETag is compared either way. */
   ifMatch?: boolean;
   /** A client of your own (it is not destroyed on close); region, endpoint and credentials options are then ignored. */
-  client?: S3Client;
+  client?: S3ClientLike;
+  /**
+   * The `@aws-sdk/client-s3` module itself, for bundlers that cannot resolve coh5's own on-demand
+   * import of it (a browser build): `sdk: await import('@aws-sdk/client-s3')`. Node finds it alone.
+   */
+  sdk?: S3Sdk;
+}
+
+/** An SDK credential provider (what `@aws-sdk/credential-providers` makes). */
+export type S3CredentialsProvider = () => Promise<S3Credentials & { expiration?: Date }>;
+
+/**
+ * What coh5 needs of an `S3Client` from `@aws-sdk/client-s3` (declared here, so an app that
+ * reads no S3 type-checks without the SDK installed).
+ */
+export interface S3ClientLike {
+  send(command: any, options?: { abortSignal?: AbortSignal }): Promise<any>;
+  destroy(): void;
+}
+
+/** The parts of the `@aws-sdk/client-s3` module coh5 uses. */
+export interface S3Sdk {
+  S3Client: new (config: any) => S3ClientLike;
+  GetObjectCommand: new (input: any) => unknown;
+  HeadObjectCommand: new (input: any) => unknown;
+}
+type Sdk = S3Sdk;
+
+export const S3_SDK_PACKAGE = '@aws-sdk/client-s3';
+
+/** Imports the AWS SDK on first S3 use; its absence is an 'Unsupported' that says what to install. */
+export async function loadS3Sdk(): Promise<Sdk> {
+  try {
+    return (await import(/* @vite-ignore */ S3_SDK_PACKAGE)) as typeof import('@aws-sdk/client-s3');
+  } catch (e) {
+    throw new H5Error(
+      'Unsupported',
+      `reading from S3 needs the optional peer dependency ${S3_SDK_PACKAGE}, which could not be loaded: npm install ${S3_SDK_PACKAGE} ` +
+        `(a public object also reads over plain HTTPS without it, as https://BUCKET.s3.REGION.amazonaws.com/KEY)`,
+      { cause: e },
+    );
+  }
 }
 
 /**
@@ -37,14 +80,17 @@ export interface S3Options extends RemoteOptions {
 export class S3Source extends RangedSource {
   readonly bucket: string;
   readonly objectKey: string;
-  private readonly client: S3Client;
+  private readonly client: S3ClientLike;
+  private readonly sdk: Sdk;
   private readonly ownsClient: boolean;
   private sendIfMatch: boolean;
   private closed = false;
 
   constructor(
     location: S3Location,
-    private readonly options: S3Options = {},
+    private readonly options: S3Options,
+    /** The loaded `@aws-sdk/client-s3` module (see loadS3Sdk). */
+    sdk: Sdk,
   ) {
     // The key names bucket and key only: never an endpoint's userinfo nor any credential.
     super(`s3://${location.bucket}/${location.key}`, options);
@@ -52,7 +98,8 @@ export class S3Source extends RangedSource {
     this.objectKey = location.key;
     this.sendIfMatch = options.ifMatch ?? true;
     this.ownsClient = options.client === undefined;
-    this.client = options.client ?? new S3Client(clientConfig(location, options));
+    this.sdk = sdk;
+    this.client = options.client ?? withoutNodeVersionWarning(() => new sdk.S3Client(clientConfig(location, options)));
   }
 
   protected async fetchRange(offset: number, length: number, signal: AbortSignal): Promise<Uint8Array> {
@@ -60,7 +107,7 @@ export class S3Source extends RangedSource {
     let out: GetObjectCommandOutput;
     try {
       out = await this.client.send(
-        new GetObjectCommand({
+        new this.sdk.GetObjectCommand({
           Bucket: this.bucket,
           Key: this.objectKey,
           Range: `bytes=${offset}-${offset + length - 1}`,
@@ -130,8 +177,8 @@ export class S3Source extends RangedSource {
   private async checkIfMatchHonest(offset: number, signal: AbortSignal): Promise<void> {
     let etag: string | undefined;
     try {
-      const head = new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey, RequestPayer: this.options.requestPayer });
-      etag = (await this.client.send(head, { abortSignal: signal })).ETag;
+      const head = new this.sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey, RequestPayer: this.options.requestPayer });
+      etag = ((await this.client.send(head, { abortSignal: signal })) as HeadObjectCommandOutput).ETag;
     } catch {
       return; // Cannot tell; report the 412 as a change (an abort is reported by the caller).
     }
@@ -143,8 +190,8 @@ export class S3Source extends RangedSource {
 
   protected async probeSize(signal: AbortSignal): Promise<number> {
     try {
-      const out = await this.client.send(
-        new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey, RequestPayer: this.options.requestPayer }),
+      const out: HeadObjectCommandOutput = await this.client.send(
+        new this.sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey, RequestPayer: this.options.requestPayer }),
         { abortSignal: signal },
       );
       this.checkVersion({ etag: out.ETag, lastModified: out.LastModified?.toUTCString() }, undefined, out.$metadata.httpStatusCode);
@@ -169,8 +216,11 @@ export class S3Source extends RangedSource {
     // A sanitized cause: the SDK's error object may carry request details we do not vouch for.
     const cause = Object.assign(new Error(message), { name });
     if (status === 404 || NOT_FOUND.has(name)) return new H5Error('NotFound', `no such object (${name})`, { ...details, cause });
-    const why = status === 401 || status === 403 ? 'access denied' : 'request failed';
-    const out = new H5Error('Network', `${why} (${status === undefined ? '' : `HTTP ${status} `}${name}): ${message}`, { ...details, cause });
+    if (status === 401 || status === 403 || DENIED.has(name)) {
+      const hint = this.options.anonymous ? '' : '; for a public bucket, pass s3: { anonymous: true }';
+      return new H5Error('AccessDenied', `access denied (${status === undefined ? '' : `HTTP ${status} `}${name}): ${message}${hint}`, { ...details, cause });
+    }
+    const out = new H5Error('Network', `request failed (${status === undefined ? '' : `HTTP ${status} `}${name}): ${message}`, { ...details, cause });
     const transient = status === undefined ? false : status === 408 || status === 429 || status >= 500;
     return transient || TRANSIENT.has(name) ? markRetryable(out) : out;
   }
@@ -191,6 +241,8 @@ export class S3Source extends RangedSource {
 }
 
 const NOT_FOUND = new Set(['NoSuchKey', 'NoSuchBucket', 'NotFound', 'NoSuchVersion']);
+// S3's refusals, and the SDK's error when no credentials are found (no request was made).
+const DENIED = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'AllAccessDisabled', 'CredentialsProviderError']);
 // S3 asks clients to back off and retry on these, whatever the status.
 const TRANSIENT = new Set(['SlowDown', 'InternalError', 'ServiceUnavailable', 'RequestTimeout', 'ThrottlingException', 'RequestTimeTooSkewed']);
 
@@ -202,11 +254,31 @@ interface SdkError {
 
 /** Opens `s3://bucket/key` or an https S3 URL for range reads. No request is made until the first read. */
 export async function openS3(url: string | URL, options: S3Options = {}): Promise<S3Source> {
-  return new S3Source(parseS3Url(url, { endpoint: options.endpoint }), options);
+  const location = parseS3Url(url, { endpoint: options.endpoint });
+  return new S3Source(location, options, options.sdk ?? (await loadS3Sdk()));
 }
 
 function env(name: string): string | undefined {
   return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name] || undefined;
+}
+
+/** The AWS SDK's own switch for the warning below. */
+export const NODE_VERSION_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
+/**
+ * On Node < 22 the AWS SDK prints NodeVersionSupportWarning when a client is made: news about
+ * the SDK's future releases, not about this read. The client is made with the SDK's own switch
+ * set for that moment only; an app that set the switch itself (to anything) decides.
+ */
+function withoutNodeVersionWarning<T>(make: () => T): T {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  if (env === undefined || env[NODE_VERSION_WARNING_SWITCH] !== undefined) return make();
+  env[NODE_VERSION_WARNING_SWITCH] = 'true';
+  try {
+    return make();
+  } finally {
+    delete env[NODE_VERSION_WARNING_SWITCH];
+  }
 }
 
 function clientConfig(location: S3Location, o: S3Options): S3ClientConfig {
@@ -227,7 +299,7 @@ function clientConfig(location: S3Location, o: S3Options): S3ClientConfig {
     config.credentials = { accessKeyId: '', secretAccessKey: '' };
     config.signer = { sign: async (request) => request };
   } else if (o.credentials !== undefined) {
-    config.credentials = o.credentials;
+    config.credentials = o.credentials as S3ClientConfig['credentials'];
   }
   return config;
 }
@@ -248,7 +320,7 @@ async function readBody(body: BodyStream | undefined, expected: number, signal: 
   const reader = 'getReader' in body ? body.getReader() : undefined;
   // The SDK stops watching the signal once headers arrive; a stalled body must still be cut off.
   const stop = () => (reader ? reader.cancel(signal.reason).catch(() => {}) : discard(body, signal.reason));
-  signal.addEventListener('abort', stop, { once: true });
+  const stopWaiting = onAbort(signal, stop);
   try {
     const chunks: AsyncIterable<Uint8Array> = reader ? readerChunks(reader) : (body as AsyncIterable<Uint8Array>);
     for await (const chunk of chunks) {
@@ -264,7 +336,7 @@ async function readBody(body: BodyStream | undefined, expected: number, signal: 
     const err = new H5Error('Network', `body read failed: ${e instanceof Error ? e.message : String(e)}`, { source: key, offset, cause: e });
     throw markRetryable(err);
   } finally {
-    signal.removeEventListener('abort', stop);
+    stopWaiting();
     reader?.releaseLock();
   }
   // A cancelled web stream ends quietly; withTimeout turns the fired signal into 'Aborted' or 'Timeout'.

@@ -1,4 +1,5 @@
-import { H5Error, throwIfAborted } from '../errors.js';
+import { cooperate } from '../cooperate.js';
+import { H5Error } from '../errors.js';
 import { memo, readAt, type FormatContext } from './context.js';
 import { cursor, readAddress, readDefinedAddress, readLength, signature, u16, u32, u8, uint } from './cursor.js';
 import type { ChunkRecord } from './types.js';
@@ -76,7 +77,7 @@ export async function readUpTo(
   minimum: number,
   what: string,
 ): Promise<Uint8Array> {
-  throwIfAborted(ctx.signal);
+  await cooperate(ctx.signal);
   const abs = ctx.baseAddress + address;
   if (!Number.isSafeInteger(abs) || address < 0) {
     throw new H5Error('Corrupt', `${what} at a bad address ${address}`, { offset: abs, source: ctx.source.key });

@@ -1,4 +1,5 @@
-import { H5Error, throwIfAborted } from '../errors.js';
+import { cooperate, sliceUsed } from '../cooperate.js';
+import { H5Error } from '../errors.js';
 import type { ByteSource } from '../source.js';
 import { cursor, type Cursor } from './cursor.js';
 import type { Limits } from './limits.js';
@@ -31,7 +32,7 @@ export function withSignal(ctx: FormatContext, signal: AbortSignal | undefined):
  * A read that the file cannot satisfy is a 'Corrupt' error naming `what`.
  */
 export async function readAt(ctx: FormatContext, address: number, length: number, what: string): Promise<Uint8Array> {
-  throwIfAborted(ctx.signal);
+  await cooperate(ctx.signal);
   const abs = ctx.baseAddress + address;
   if (!Number.isSafeInteger(abs) || address < 0 || length < 0) {
     throw new H5Error('Corrupt', `${what} at a bad address ${address}`, { offset: abs, source: ctx.source.key });
@@ -64,7 +65,8 @@ export async function cursorAt(ctx: FormatContext, address: number, length: numb
 export function memo<T>(ctx: FormatContext, kind: string, address: number, parse: () => Promise<T>): Promise<T> {
   const key = `${kind}@${address}`;
   const hit = ctx.parsed.get(key) as Promise<T> | undefined;
-  if (hit) return hit;
+  // Every cached structure passes here, so this is where long runs of cached work yield.
+  if (hit) return sliceUsed() ? cooperate(ctx.signal).then(() => hit) : hit;
   const p = parse();
   ctx.parsed.set(key, p);
   p.catch(() => ctx.parsed.delete(key));

@@ -1,4 +1,5 @@
-import { H5Error, throwIfAborted } from '../errors.js';
+import { cooperate } from '../cooperate.js';
+import { H5Error } from '../errors.js';
 import { verifyChecksum } from './checksum.js';
 import { memo, readAt, type FormatContext } from './context.js';
 import { cursor, readAddress, readLength, skip, u16, u32, u8, uint, type Cursor } from './cursor.js';
@@ -96,7 +97,7 @@ export async function readObjectHeaderRaw(ctx: FormatContext, address: number): 
 
 /** Up to FIRST_READ bytes: a short read is fine, a small header may sit at the very end of the file. */
 async function readPrefix(ctx: FormatContext, address: number): Promise<Uint8Array> {
-  throwIfAborted(ctx.signal);
+  await cooperate(ctx.signal);
   const abs = ctx.baseAddress + address;
   if (!Number.isSafeInteger(abs) || address < 0) {
     throw new H5Error('Corrupt', `object header at a bad address ${address}`, { offset: abs, source: ctx.source.key });

@@ -2,6 +2,7 @@ import { H5Error } from '../errors.js';
 import { kHints, readBTreeV1Node, readUpTo, walkBTreeV1, type GroupKey } from './btree-v1.js';
 import { memo, readAt, type FormatContext } from './context.js';
 import { cursor, decodeText, readAddress, signature, skip, u16, u32, u8, uint, type Cursor } from './cursor.js';
+import { checkLinkName } from './messages/link.js';
 import { localHeapBytes, readLocalHeap, type LocalHeap } from './local-heap.js';
 
 /**
@@ -93,8 +94,18 @@ export async function readGroupSymbolTable(
   }
   const nodes = await Promise.all(snodAddresses.map((a) => readSymbolTableNode(ctx, a)));
   const out: Array<{ name: string; entry: SymbolTableEntry }> = [];
-  for (const entries of nodes) {
-    for (const entry of entries) out.push({ name: decodeText(localHeapBytes(heap, entry.linkNameOffset)), entry });
+  let previous: Uint8Array | null = null;
+  for (let n = 0; n < nodes.length; n++) {
+    for (const entry of nodes[n]!) {
+      const raw = localHeapBytes(heap, entry.linkNameOffset);
+      const at = ctx.baseAddress + snodAddresses[n]!;
+      // lookupSymbolTable binary-searches, so names out of order would be listed yet not found.
+      if (previous && compareBytes(previous, raw) >= 0) {
+        throw new H5Error('Corrupt', `symbol table names out of order ("${decodeText(previous)}" before "${decodeText(raw)}")`, { offset: at });
+      }
+      previous = raw;
+      out.push({ name: checkLinkName(decodeText(raw), at), entry });
+    }
   }
   return out;
 }
@@ -128,7 +139,7 @@ export async function lookupSymbolTable(
     const i = childFor(node.keys as GroupKey[], node.entriesUsed, wanted, keyName);
     if (i < 0) return null;
     const child = node.children[i]!;
-    if (node.level === 0) return findInNode(await readSymbolTableNode(ctx, child), wanted, heap);
+    if (node.level === 0) return findInNode(await readSymbolTableNode(ctx, child), wanted, heap, ctx.baseAddress + child);
     if (seen.has(child)) {
       throw new H5Error('Corrupt', `v1 B-tree node ${node.address} points back to node ${child}`, { offset: ctx.baseAddress + node.address });
     }
@@ -156,7 +167,13 @@ function childFor(keys: GroupKey[], n: number, wanted: Uint8Array, keyName: (o: 
   return lo < n ? lo : -1;
 }
 
-function findInNode(entries: SymbolTableEntry[], wanted: Uint8Array, heap: LocalHeap): SymbolTableEntry | null {
+function findInNode(entries: SymbolTableEntry[], wanted: Uint8Array, heap: LocalHeap, at: number): SymbolTableEntry | null {
+  // The binary search below is only sound on sorted names; listing the group checks the same.
+  for (let i = 1; i < entries.length; i++) {
+    if (compareBytes(localHeapBytes(heap, entries[i - 1]!.linkNameOffset), localHeapBytes(heap, entries[i]!.linkNameOffset)) >= 0) {
+      throw new H5Error('Corrupt', 'symbol table names out of order', { offset: at });
+    }
+  }
   let lo = 0;
   let hi = entries.length;
   while (lo < hi) {

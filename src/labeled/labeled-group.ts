@@ -158,7 +158,7 @@ export class LabeledGroup {
     const out: Record<string, LabeledArray> = Object.create(null);
     names.forEach((n, i) => {
       const v = this.variables[n]!;
-      const hs = requests[i]!.hyperslice;
+      const hs = requests[i]!.hyperslice as number[][] | undefined; // this.hyperslice() gives one range per axis
       const start = v.shape.map((size, axis) => (hs ? normStart(hs[axis]?.[0] ?? 0, size) : 0));
       out[n] = labelled(v, results[v.path]!, start, opts);
     });

@@ -16,16 +16,22 @@ import { decodeValues, enumMapping } from '../values/decode.js';
 import type { Column } from '../values/column.js';
 import { RegionReference } from '../values/reference.js';
 import { numpyDtype } from '../values/dtype-string.js';
+import { dataKind, type DataByKind, type DataKind } from '../values/kinds.js';
 import type { ReadCallOptions as CallOptions, ReadTarget } from './target.js';
 import { readVirtual } from './virtual.js';
 
-export interface ReadResult {
+/** A read's result for one kind of data (see {@link DataByKind}); without K, a union that narrows on `kind`. */
+export type ReadResult<K extends DataKind = DataKind> = { [P in K]: ReadResultOf<P> }[K];
+
+export interface ReadResultOf<K extends DataKind> {
+  /** What `data` holds, from the datatype: 'number', 'string', 'complex', 'compound', 'opaque', 'reference' or 'sequence'. */
+  kind: K;
   /**
    * Typed array for numbers (BigInt64Array for 64-bit integers, Float32Array for half floats), string[] for strings,
-   * per-field columns for compounds, (Reference | null)[] for references, a ComplexColumn (interleaved real and
-   * imaginary parts) for HDF5 2.0 complex numbers.
+   * per-field columns for compounds, (ObjectReference | RegionReference | null)[] for references, a ComplexColumn
+   * (interleaved real and imaginary parts) for HDF5 2.0 complex numbers.
    */
-  data: Column;
+  data: DataByKind[K];
   /** The selection's shape; null for a dataset with a null dataspace (no elements), like Dataset.shape and h5py's Empty. */
   shape: number[] | null;
   dtype: string;
@@ -40,7 +46,7 @@ type ChunkedLayout = Extract<Layout, { class: 'chunked' }>;
 
 export async function readDatasetData(ds: ReadTarget, input: SelectionInput, options?: CallOptions): Promise<ReadResult> {
   const { column, shape, dtype } = await readDatasetColumn(ds, input, options);
-  const out: ReadResult = { data: column, shape, dtype };
+  const out = { kind: dataKind(ds.info.datatype), data: column, shape, dtype } as ReadResult;
   if (ds.info.datatype.class === 'enum') out.mapping = enumMapping(ds.info.datatype);
   return out;
 }

@@ -33,10 +33,40 @@ export type SelectionInput =
   | undefined
   | null
   | DimSelector[]
-  | { hyperslice: Array<[number, number] | [number, number, number] | number[]> }
+  | { hyperslice: Hyperslice }
   | { points: number[][] }
   /** The elements a region reference to this dataset selects, shaped as h5py's dset[ref]. */
   | RegionReference;
+
+/**
+ * h5coro's hyperslice: one [start, stop] (or [start, stop, step]) range per dimension, stop
+ * exclusive. A hyperslice is always ranges, never indices, so a flat [start, stop] is the one
+ * range of a rank-1 dataset (h5coro's README writes `hyperslice: [324, 374]`).
+ */
+export type Hyperslice = Array<[number, number] | [number, number, number] | number[]> | [number, number] | [number, number, number];
+
+const HYPERSLICE_FORM = 'a hyperslice is one [start, stop] range per dimension, e.g. [[324, 374]] (or [324, 374]) for a 1-D dataset, [[0, 10], [5, 20]] for 2-D';
+
+function hypersliceSelectors(h: unknown, rank: number): DimSelector[] {
+  if (!Array.isArray(h)) throw new H5Error('Invalid', `${HYPERSLICE_FORM}; got ${describe(h)}`);
+  if (h.length > 0 && h.every((x) => typeof x === 'number')) {
+    if (h.length > 3) throw new H5Error('Invalid', `${HYPERSLICE_FORM}; got ${describe(h)}: ${h.length} numbers`);
+    if (rank !== 1) throw new H5Error('Invalid', `${HYPERSLICE_FORM}; a flat ${describe(h)} is one range, and the dataset has rank ${rank}`);
+    return [h as [number, number]];
+  }
+  return h.map((r: unknown, d) => {
+    if (!Array.isArray(r) || r.length < 2 || r.length > 3) throw new H5Error('Invalid', `${HYPERSLICE_FORM}; entry ${d} is ${describe(r)}`);
+    return r as [number, number];
+  });
+}
+
+function describe(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
 
 /** Python's slice.indices for a positive step. */
 function sliceIndices(start: number | null | undefined, stop: number | null | undefined, step: number, n: number): DimSlice {
@@ -80,11 +110,7 @@ export function normalizeSelection(input: SelectionInput, dims: number[]): Selec
   if (input === undefined || input === null) selectors = [];
   else if (Array.isArray(input)) selectors = input;
   else if ('hyperslice' in input) {
-    // h5coro's form: [[start, stop], ...] with stop exclusive.
-    selectors = input.hyperslice.map((r) => {
-      if (!Array.isArray(r) || r.length < 2 || r.length > 3) throw new H5Error('Invalid', `hyperslice entries are [start, stop] or [start, stop, step]`);
-      return r as [number, number];
-    });
+    selectors = hypersliceSelectors(input.hyperslice, rank);
   } else throw new H5Error('Invalid', 'a selection is an array of per-dimension selectors, {hyperslice} or {points}');
 
   if (selectors.length > rank) {

@@ -223,8 +223,12 @@ export async function inspectFile(file: H5File, openCost: { requests: number; by
   if (!paged || smallPages || bad.length) {
     const parts = ['h5repack', '-S', 'PAGE', '-G', String(paged && !smallPages ? pageSize : suggestPageSize(fileSize))];
     for (const d of bad) parts.push('-l', q(`${d.path}:CHUNK=${d.suggestedChunks!.join('x')}`));
-    parts.push(q(name), q(outName(name)));
+    // h5repack reads local files only: a remote file is copied down first, so the command runs as given.
+    const local = /^(https?|s3):\/\//i.test(name) ? name.split(/[?#]/)[0]!.split('/').pop() || 'file.h5' : name;
+    parts.push(q(local), q(outName(local)));
     repack = parts.join(' ');
+    if (/^https?:\/\//i.test(name)) repack = `curl -fLo ${q(local)} ${q(name)} && ${repack}`;
+    else if (/^s3:\/\//i.test(name)) repack = `aws s3 cp ${q(name)} ${q(local)} && ${repack}`;
   }
   return {
     source: name,

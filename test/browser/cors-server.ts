@@ -27,6 +27,12 @@ export async function startCorsServer(files: Map<string, Uint8Array>): Promise<C
       res.writeHead(200, { ...CORS, 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
       return void res.end(JSON.stringify(Object.fromEntries(gets)));
     }
+    // /no-cors/NAME: the same file with no CORS headers at all, as a server nobody configured for browsers.
+    if (path.startsWith('/no-cors/')) {
+      if (req.method === 'GET') gets.set(path, (gets.get(path) ?? 0) + 1);
+      const file = files.get(path.slice('/no-cors'.length));
+      return void (file ? res.writeHead(200, { 'Content-Length': String(file.length) }).end(req.method === 'HEAD' ? undefined : file) : res.writeHead(404).end());
+    }
     const body = files.get(path);
     if (!body) return void res.writeHead(404, CORS).end('not found');
     const headers: Record<string, string> = { ...CORS, 'Accept-Ranges': 'bytes', ETag: `"${body.length}-v1"`, 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store' };

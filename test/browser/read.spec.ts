@@ -83,6 +83,30 @@ describe('plain HTTP server with CORS', () => {
   });
 });
 
+describe('a server without CORS', () => {
+  it('fails once with AccessDenied naming CORS and what the rule must allow, not four retries of "Failed to fetch"', async () => {
+    const before = await serverGets('/no-cors/example.h5');
+    const err = await open(`${httpBase}/no-cors/example.h5`).then(
+      () => null,
+      (e: unknown) => e as { code?: string; message?: string },
+    );
+    expect(err?.code).toBe('AccessDenied');
+    expect(err?.message).toMatch(/blocked by CORS/);
+    for (const what of ['Range', 'Content-Range', 'ETag', 'GET']) expect(err?.message).toContain(what);
+    // One GET reached the server (the browser then withheld the reply); no retries followed.
+    expect((await serverGets('/no-cors/example.h5')) - before).toBeLessThanOrEqual(1);
+  });
+
+  it('an unreachable server stays a Network error (retried), not a CORS one', async () => {
+    const err = await open('http://127.0.0.1:9/example.h5', { retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 } }).then(
+      () => null,
+      (e: unknown) => e as { code?: string; message?: string },
+    );
+    expect(err?.code).toBe('Network');
+    expect(err?.message).not.toMatch(/CORS/);
+  });
+});
+
 describe('S3-compatible server (s3rver) with a CORS bucket', () => {
   it('public object URL through the http driver', async () => {
     const file = await open(`${s3Endpoint}/${bucket}/example.h5`);
@@ -97,6 +121,8 @@ describe('S3-compatible server (s3rver) with a CORS bucket', () => {
       forcePathStyle: true,
       region: 'us-east-1',
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      // A bundler resolves this import; coh5's own on-demand import of a bare name cannot be resolved in a browser.
+      sdk: await import('@aws-sdk/client-s3'),
     });
     const file = await open(source);
     expect(await checkHyperslabs(file, 'large_2d.h5')).toBeGreaterThan(0);

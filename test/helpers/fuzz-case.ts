@@ -125,7 +125,11 @@ function hasHang(e: unknown): boolean {
   return false;
 }
 
-/** HDF5 files to mutate: fixtures/*.h5 and ../shared/corpus, small ones first (metadata-heavy, fast). */
+/** HDF5 files by name: the corpus's writers/ and thirdparty/ use .hdf5, .nc (netCDF-4) and .mat (v7.3) too. */
+const HDF5_NAME = /\.(h5|hdf5|nc|mat)$/;
+
+/** HDF5 files to mutate: fixtures/, ../shared/corpus (writers/ included) and ../shared/hostile. */
+
 export function seedFiles(root: string, maxBytes = 200_000): { name: string; bytes: Uint8Array }[] {
   const out: { name: string; bytes: Uint8Array }[] = [];
   const visit = (dir: string, label: string) => {
@@ -139,11 +143,12 @@ export function seedFiles(root: string, maxBytes = 200_000): { name: string; byt
       const p = join(dir, n);
       const st = statSync(p);
       if (st.isDirectory()) visit(p, `${label}/${n}`);
-      else if (n.endsWith('.h5') && st.size <= maxBytes) out.push({ name: `${label}/${n}`, bytes: new Uint8Array(readFileSync(p)) });
+      else if (HDF5_NAME.test(n) && st.size <= maxBytes) out.push({ name: `${label}/${n}`, bytes: new Uint8Array(readFileSync(p)) });
     }
   };
   visit(join(root, 'fixtures'), 'fixtures');
   visit(join(root, '..', 'shared', 'corpus'), 'corpus');
+  visit(join(root, '..', 'shared', 'hostile'), 'hostile');
   return out.filter((f) => !f.name.startsWith('fixtures/regressions/'));
 }
 

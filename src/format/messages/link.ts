@@ -4,6 +4,18 @@ import { bytes, cursor, decodeText, readDefinedAddress, u16, u64big, u8, uint } 
 import type { Charset, Link } from '../types.js';
 
 /**
+ * A link name as the library can write it, or 'Corrupt': never empty, '.' or '..', never
+ * containing '/'. A path splitter drops such components, so a group listing them would hand
+ * back itself (or its parent) as its own member, and a walk would never end.
+ */
+export function checkLinkName(name: string, offset: number): string {
+  if (name === '' || name === '.' || name === '..' || name.includes('/')) {
+    throw new H5Error('Corrupt', `link name ${JSON.stringify(name)} is not a valid name`, { offset });
+  }
+  return name;
+}
+
+/**
  * The link message (spec IV.A.2.g, type 0x0006): one link of a new-style (compact or dense)
  * group. Flags: bits 0-1 size of the name-length field (1, 2, 4, 8 bytes), bit 2 creation order
  * present, bit 3 link type present (else hard), bit 4 name character set present.
@@ -30,9 +42,8 @@ export function decodeLinkMessage(body: Uint8Array, ctx: FormatContext, address:
     charset = cs === 1 ? 'utf-8' : 'ascii';
   }
   const nameLength = uint(c, 1 << (flags & 0x03), 'link name length');
-  if (nameLength === 0) throw new H5Error('Corrupt', 'link with an empty name', { offset: at });
   // Names are UTF-8 or ASCII; decoding ASCII as UTF-8 is exact for valid ASCII.
-  const name = decodeText(bytes(c, nameLength), 'utf-8');
+  const name = checkLinkName(decodeText(bytes(c, nameLength), 'utf-8'), at);
   const common: { name: string; creationOrder?: number; charset: Charset } = { name, charset };
   if (creationOrder !== undefined) common.creationOrder = creationOrder;
   if (linkType === 0) {

@@ -1,0 +1,269 @@
+/**
+ * The package as a user gets it: `npm pack`, the tarball installed into a fresh strict
+ * TypeScript ESM app. Every ```ts block of README.md and docs/*.md type-checks there (strict,
+ * skipLibCheck off); an HTTP-only production install holds no AWS SDK and weighs a few MB;
+ * require() says ESM-only; S3 works once @aws-sdk/client-s3 is installed, and without it
+ * names the package. Installs use npm's cache first (the registry only for what it lacks).
+ */
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTarget, type S3Target } from './helpers/s3.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+const EXAMPLE = join(ROOT, 'fixtures', 'example.h5');
+
+let work: string;
+let tarball: string;
+
+function run(cmd: string, args: string[], cwd: string): string {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 240_000, env: { ...process.env, npm_config_update_notifier: 'false' } });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** A fresh ESM app with the tarball (and `extra` packages) installed, production dependencies only. */
+function makeApp(name: string, extra: string[] = []): string {
+  const dir = join(work, name);
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'module' }));
+  run('npm', ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', tarball, ...extra], dir);
+  return dir;
+}
+
+function node(dir: string, file: string, code: string): { status: number | null; stdout: string; stderr: string } {
+  writeFileSync(join(dir, file), code);
+  return spawnSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+}
+
+/** node() without blocking this process (whose servers the script talks to). */
+function nodeAsync(dir: string, file: string, code: string, env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string }> {
+  writeFileSync(join(dir, file), code);
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [file], { cwd: dir, encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } }, (e, stdout, stderr) =>
+      e ? reject(new Error(`${e.message}\n${stdout}\n${stderr}`)) : resolve({ stdout, stderr }),
+    );
+  });
+}
+
+function treeBytes(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    total += e.isDirectory() ? treeBytes(p) : e.isFile() ? statSync(p).size : 0;
+  }
+  return total;
+}
+
+/** Installed package names (scoped ones as @scope/name), from node_modules/ and nested node_modules/. */
+function installed(dir: string): string[] {
+  const names: string[] = [];
+  const walk = (nm: string) => {
+    if (!existsSync(nm)) return;
+    for (const e of readdirSync(nm)) {
+      if (e.startsWith('.')) continue;
+      const scoped = e.startsWith('@') ? readdirSync(join(nm, e)).map((n) => `${e}/${n}`) : [e];
+      for (const n of scoped) {
+        names.push(n);
+        walk(join(nm, n, 'node_modules'));
+      }
+    }
+  };
+  walk(join(dir, 'node_modules'));
+  return names;
+}
+
+/** Every ```ts block of README.md and docs/*.md, named by file and position. */
+function tsBlocks(): { name: string; code: string }[] {
+  const docs = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f));
+  const out: { name: string; code: string }[] = [];
+  for (const file of ['README.md', ...docs]) {
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    let i = 0;
+    for (const m of text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)) {
+      out.push({ name: `${file.replace(/[/.]/g, '_')}_${++i}`, code: m[1]! });
+    }
+  }
+  return out;
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'coh5-package-'));
+  run('npx', ['tsup'], ROOT);
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], ROOT)) as { filename: string }[];
+  tarball = join(work, packed[0]!.filename);
+}, 300_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('the packed tarball', () => {
+  it('is lean: no sourcemaps, its license, the docs the README links', () => {
+    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    for (const f of ['package/LICENSE', 'package/README.md', 'package/docs/cli.md', 'package/docs/browser.md', 'package/require.cjs', 'package/dist/coh5.browser.js']) {
+      expect(files).toContain(f);
+    }
+    expect(statSync(tarball).size).toBeLessThan(1_000_000);
+  });
+
+  describe('installed in a strict TypeScript ESM app, HTTP only', () => {
+    let app: string;
+    beforeAll(() => {
+      app = makeApp('http-app');
+    }, 300_000);
+
+    it('holds no @aws-sdk package and a few MB', () => {
+      const names = installed(app);
+      expect(names).toContain('coh5');
+      expect(names.filter((n) => n.startsWith('@aws-sdk/') || n.startsWith('@smithy/'))).toEqual([]);
+      expect(names.length).toBeLessThanOrEqual(10);
+      expect(treeBytes(join(app, 'node_modules'))).toBeLessThan(6 * 1024 * 1024);
+    });
+
+    it("type-checks every ```ts block of README.md and docs/ with tsc --strict, skipLibCheck off", () => {
+      const blocks = tsBlocks();
+      expect(blocks.length).toBeGreaterThanOrEqual(4);
+      for (const b of blocks) writeFileSync(join(app, 'src', `${b.name}.ts`), `${b.code}\nexport {};\n`);
+      // A typed use of the API beside them: the narrowing the README promises, checked both ways.
+      writeFileSync(
+        join(app, 'src', 'typed.ts'),
+        [
+          "import { open, type ReadResult, type TypedArray } from 'coh5/node';",
+          "const f = await open('example.h5');",
+          "const nums: TypedArray = (await (await f.getDataset('/lat', 'number')).read()).data;",
+          "const strs: string[] = (await (await f.getDataset('/s', 'string')).read()).data;",
+          "const r: ReadResult = await f.readDataset('/lat');",
+          "if (r.kind === 'complex') { const parts: Float32Array | Float64Array = r.data.data; void parts; }",
+          "const settled = await f.readDatasets(['/lat', '/nope'], { settle: true });",
+          "for (const s of settled) if (!s.ok) console.log(s.error.code, s.error.name);",
+          '// @ts-expect-error a string read is not a typed array',
+          "const wrong: TypedArray = (await (await f.getDataset('/s', 'string')).read()).data;",
+          'void nums; void strs; void wrong;',
+          'export {};',
+        ].join('\n'),
+      );
+      writeFileSync(
+        join(app, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            skipLibCheck: false,
+            noEmit: true,
+            target: 'es2022',
+            module: 'nodenext',
+            moduleResolution: 'nodenext',
+            // @types/node from the repository (snippets print with console); nothing else from it.
+            typeRoots: [join(ROOT, 'node_modules', '@types')],
+            types: ['node'],
+          },
+          include: ['src'],
+        }),
+      );
+      const r = spawnSync(process.execPath, [TSC, '-p', app], { encoding: 'utf8', timeout: 120_000 });
+      expect(r.stdout + r.stderr).toBe('');
+      expect(r.status).toBe(0);
+    });
+
+    it('runs every ```ts block that reads the bundled fixtures/example.h5, without an error', () => {
+      const blocks = tsBlocks().filter((b) => b.code.includes("'fixtures/example.h5'"));
+      expect(blocks.length).toBeGreaterThanOrEqual(1);
+      const dir = join(app, 'run');
+      mkdirSync(join(dir, 'fixtures'), { recursive: true });
+      copyFileSync(EXAMPLE, join(dir, 'fixtures', 'example.h5'));
+      for (const b of blocks) writeFileSync(join(dir, `${b.name}.ts`), `${b.code}\nexport {};\n`);
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: { strict: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', outDir: 'out', typeRoots: [join(ROOT, 'node_modules', '@types')], types: ['node'] },
+          include: ['*.ts'],
+        }),
+      );
+      const tsc = spawnSync(process.execPath, [TSC, '-p', dir], { encoding: 'utf8', timeout: 120_000 });
+      expect(tsc.stdout + tsc.stderr).toBe('');
+      for (const b of blocks) {
+        const r = spawnSync(process.execPath, [join('out', `${b.name}.js`)], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+        expect(r.stderr, b.name).toBe('');
+        expect(r.status, b.name).toBe(0);
+      }
+    });
+
+    it('reads a file through the installed package', () => {
+      const r = node(
+        app,
+        'read.mjs',
+        `import { open } from 'coh5/node';
+const f = await open(${JSON.stringify(EXAMPLE)});
+const lat = await f.getDataset('/lat', 'number');
+const { data, kind, shape } = await lat.read({ hyperslice: [10, 13] });
+console.log(JSON.stringify({ kind, shape, first: data[0] }));
+await f.close();`,
+      );
+      expect(r.stderr).toBe('');
+      const out = JSON.parse(r.stdout) as { kind: string; shape: number[]; first: number };
+      expect(out.kind).toBe('number');
+      expect(out.shape).toEqual([3]);
+      expect(typeof out.first).toBe('number');
+    });
+
+    it('require() fails with a message saying the package is ESM-only', () => {
+      for (const entry of ['coh5', 'coh5/node', 'coh5/s3']) {
+        const r = node(app, 'req.cjs', `require(${JSON.stringify(entry)});`);
+        expect(r.status).not.toBe(0);
+        expect(r.stderr).toMatch(/coh5 is an ES module only/);
+        expect(r.stderr).not.toMatch(/ERR_PACKAGE_PATH_NOT_EXPORTED/);
+      }
+    });
+
+    it('s3:// without the SDK fails with an H5Error naming @aws-sdk/client-s3 (anonymous reads go over HTTPS)', () => {
+      const r = node(
+        app,
+        's3-missing.mjs',
+        `import { open, H5Error } from 'coh5/node';
+try {
+  await open('s3://some-bucket/some.h5', { s3: { region: 'us-west-2' } });
+  console.log('opened');
+} catch (e) {
+  console.log(JSON.stringify({ h5: e instanceof H5Error, code: e.code, message: e.message }));
+}`,
+      );
+      const out = JSON.parse(r.stdout) as { h5: boolean; code: string; message: string };
+      expect(out).toMatchObject({ h5: true, code: 'Unsupported' });
+      expect(out.message).toContain('npm install @aws-sdk/client-s3');
+    });
+  });
+
+  describe('with @aws-sdk/client-s3 installed beside it', () => {
+    let app: string;
+    let s3: S3Target;
+    beforeAll(async () => {
+      app = makeApp('s3-app', ['@aws-sdk/client-s3']);
+      s3 = await startTarget('s3rver');
+      await s3.put('example.h5', new Uint8Array(readFileSync(EXAMPLE)));
+    }, 300_000);
+    afterAll(async () => {
+      await s3?.close();
+    });
+
+    it('reads s3:// with credentials, and prints no warning', async () => {
+      const options = {
+        s3: { endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } },
+      };
+      const r = await nodeAsync(
+        app,
+        's3-read.mjs',
+        `import { open } from 'coh5/node';
+const f = await open('s3://${s3.bucket}/example.h5', ${JSON.stringify(options)});
+const { data, shape } = await (await f.getDataset('/lat', 'number')).read([[0, 5]]);
+console.log(JSON.stringify({ shape, n: data.length }));
+await f.close();`,
+      );
+      expect(JSON.parse(r.stdout)).toEqual({ shape: [5], n: 5 });
+      expect(r.stderr).toBe('');
+    });
+  });
+});
