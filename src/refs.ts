@@ -8,7 +8,11 @@
 import { H5Error } from './errors.js';
 import type { H5File } from './file.js';
 import { lookupChunks } from './format/chunk-index.js';
+import type { Datatype } from './format/types.js';
+import { openGroup } from './labeled.js';
+import { isDimOnly } from './labeled/dims.js';
 import type { Dataset } from './objects.js';
+import { base64, fillChunk, INLINE_MAX_BYTES, vlenUtf8Chunk } from './refs-inline.js';
 import type { Complex } from './values/column.js';
 import { isReference } from './values/reference.js';
 
@@ -39,48 +43,83 @@ const DEFLATE = 1;
 const SHUFFLE = 2;
 
 type ZarrFilter = { id: string; [k: string]: unknown };
+type ZarrDtype = string | Array<[string, string]>;
 
-/** Zarr v2 .zarray for a dataset, or the reason it cannot be expressed. */
-function zarray(ds: Dataset): { meta: Record<string, unknown> } | { reason: string } {
+/** numpy's code for a whole-byte integer or IEEE float type, or null. */
+function numpyCode(dt: Datatype): string | null {
+  if (dt.class !== 'integer' && dt.class !== 'float' && dt.class !== 'bitfield') return null;
+  if (dt.order === 'vax' || dt.bitOffset !== 0 || dt.precision !== dt.size * 8 || ![1, 2, 4, 8].includes(dt.size)) return null;
+  if (dt.class === 'float' && dt.size === 1) return null;
+  const kind = dt.class === 'float' ? 'f' : dt.class === 'integer' && dt.signed ? 'i' : 'u';
+  return `${dt.size === 1 ? '|' : dt.order === '>' ? '>' : '<'}${kind}${dt.size}`;
+}
+
+/** h5py's bool: an enum of a 1-byte integer with exactly FALSE = 0 and TRUE = 1. */
+function isBool(dt: Datatype): boolean {
+  if (dt.class !== 'enum' || dt.size !== 1 || dt.members.length !== 2) return false;
+  const m = Object.fromEntries(dt.members.map((x) => [x.name, Number(x.value)]));
+  return m.FALSE === 0 && m.TRUE === 1;
+}
+
+/** How a datatype maps to Zarr v2: the dtype, and whether the values must be inlined (heap data). */
+function zarrType(ds: Dataset): { dtype: ZarrDtype; vlen: boolean } | { reason: string } {
   const dt = ds.datatype;
-  const shape = ds.shape;
-  if (shape === null) return { reason: 'null dataspace' };
-  if (shape.some((n) => n === 0)) return { reason: 'zero-sized dimension' };
-  const dtype = ds.dtype;
+  if (isBool(dt)) return { dtype: '|b1', vlen: false };
+  if (dt.class === 'string') return { dtype: `|S${dt.size}`, vlen: false };
+  if (dt.class === 'vlen' && dt.kind === 'string') return { dtype: '|O', vlen: true };
+  if (dt.class === 'compound') {
+    // Zarr v2's structured dtypes are packed: members must follow each other without gaps.
+    const fields: Array<[string, string]> = [];
+    let at = 0;
+    for (const m of [...dt.members].sort((a, b) => a.offset - b.offset)) {
+      const code = numpyCode(m.type);
+      if (!code || m.offset !== at) return { reason: `compound with ${code ? 'padding' : `a ${m.type.class} member`}` };
+      fields.push([m.name, code]);
+      at += m.type.size;
+    }
+    return at === dt.size ? { dtype: fields, vlen: false } : { reason: 'compound with trailing padding' };
+  }
   // Enums are stored as their integer base and bitfields as unsigned integers: Zarr reads the same numbers.
   // HDF5 2.0's complex class stores (real, imaginary) pairs of floats, numpy's complex64/complex128 bytes.
   const base = dt.class === 'enum' || dt.class === 'complex' ? dt.base : dt;
-  if (!/^[<>|]([iuf][1248]|c8|c16)$/.test(dtype) || (base.class !== 'integer' && base.class !== 'float' && base.class !== 'bitfield')) {
-    return { reason: `datatype ${dtype} (${dt.class})` };
-  }
-  if (('order' in base && base.order === 'vax') || base.bitOffset !== 0 || base.precision !== base.size * 8) {
-    return { reason: `datatype ${dtype} with a non-standard bit layout` };
-  }
+  const code = numpyCode(base);
+  if (dt.class === 'complex' && base.size < 4) return { reason: 'complex of half-precision floats (numpy has no complex32)' };
+  if (!code) return { reason: `datatype ${ds.dtype} (${dt.class}${base.class === 'integer' || base.class === 'float' || base.class === 'bitfield' ? ' with a non-standard bit layout' : ''})` };
+  return { dtype: dt.class === 'complex' ? `${code[0]}c${base.size * 2}` : code, vlen: false };
+}
+
+interface ZarrArray {
+  meta: Record<string, unknown>;
+  vlen: boolean;
+  pipeline: { shuffle: boolean; zlib: boolean };
+}
+
+/** Zarr v2 .zarray for a dataset (fill_value decided by the caller), or the reason it cannot be expressed. */
+function zarray(ds: Dataset): ZarrArray | { reason: string } {
+  const shape = ds.shape;
+  if (shape === null) return { reason: 'null dataspace' };
+  if (shape.some((n) => n === 0)) return { reason: 'zero-sized dimension' };
+  const type = zarrType(ds);
+  if ('reason' in type) return type;
   const layout = ds.info.layout;
   if (layout.class === 'virtual') return { reason: 'virtual dataset' };
   if (ds.info.external) return { reason: 'external raw storage' };
+  if (type.vlen) {
+    // Heap-stored strings are read and inlined whole, as one VLenUTF8 chunk.
+    const meta = { zarr_format: 2, shape, chunks: shape, dtype: type.dtype, compressor: null, filters: [{ id: 'vlen-utf8' }], fill_value: null, order: 'C', dimension_separator: '.' };
+    return { meta, vlen: true, pipeline: { shuffle: false, zlib: false } };
+  }
   let filters: ZarrFilter[] | null = null;
   let compressor: ZarrFilter | null = null;
   for (const f of ds.filters) {
     // Zarr v2 applies its filters before the compressor: shuffle must precede deflate, as in HDF5.
-    if (f.id === SHUFFLE && !compressor) (filters ??= []).push({ id: 'shuffle', elementsize: dt.size });
+    if (f.id === SHUFFLE && !compressor) (filters ??= []).push({ id: 'shuffle', elementsize: ds.datatype.size });
     else if (f.id === DEFLATE && !compressor) compressor = { id: 'zlib', level: f.clientData[0] ?? 6 };
     else return { reason: `filter ${f.name}` };
   }
   const chunks = layout.class === 'chunked' ? layout.chunkDims : shape;
-  return {
-    meta: {
-      zarr_format: 2,
-      shape,
-      chunks,
-      dtype,
-      compressor,
-      filters,
-      fill_value: fillValue(ds.fillvalue, dt.class === 'complex'),
-      order: 'C',
-      dimension_separator: '.',
-    },
-  };
+  const meta = { zarr_format: 2, shape, chunks, dtype: type.dtype, compressor, filters, fill_value: null as unknown, order: 'C', dimension_separator: '.' };
+  return { meta, vlen: false, pipeline: { shuffle: filters !== null, zlib: compressor !== null } };
 }
 
 function fillValue(v: unknown, complex = false): unknown {
@@ -115,26 +154,33 @@ function jsonSafe(v: unknown): unknown {
   return undefined;
 }
 
-/** Dimension-scale bookkeeping attributes hold object references, which JSON cannot. */
-const DROP_ATTRS = new Set(['DIMENSION_LIST', 'REFERENCE_LIST']);
+/**
+ * Attributes netCDF-4 and HDF5's dimension scales keep for themselves, hidden as h5netcdf hides
+ * them (DIMENSION_LIST and REFERENCE_LIST hold object references, which JSON cannot anyway).
+ */
+const HIDDEN_ATTRS = new Set(['DIMENSION_LIST', 'REFERENCE_LIST', 'CLASS', 'NAME', '_Netcdf4Dimid', '_Netcdf4Coordinates', '_nc3_strict', '_NCProperties']);
 
 function zattrs(attrs: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(attrs)) {
-    if (DROP_ATTRS.has(k)) continue;
+    if (HIDDEN_ATTRS.has(k)) continue;
     const j = jsonSafe(v);
     if (j !== undefined) out[k] = j;
   }
   return out;
 }
 
-function base64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
+/** A scalar `_FillValue` attribute (or a one-element array of one), as Zarr's fill_value; else null. */
+function fillAttribute(v: unknown): unknown {
+  const x = ArrayBuffer.isView(v) || Array.isArray(v) ? ((v as ArrayLike<unknown>).length === 1 ? (v as ArrayLike<unknown>)[0] : undefined) : v;
+  return typeof x === 'number' || typeof x === 'bigint' ? fillValue(x) : null;
 }
 
-/** The chunk references of one dataset, keyed 'i.j.k'; null with a reason when some chunk cannot be referenced as is. */
+function gridOf(shape: number[], chunks: number[]): number[] {
+  return shape.map((n, d) => Math.ceil(n / chunks[d]!));
+}
+
+/** The chunk references of one dataset, keyed 'i.j.k', or the reason some chunk cannot be referenced as is. */
 async function chunkRefs(ds: Dataset, url: string, base: number): Promise<Record<string, RefEntry> | { reason: string }> {
   const layout = ds.info.layout;
   const shape = ds.shape!;
@@ -161,6 +207,56 @@ async function chunkRefs(ds: Dataset, url: string, base: number): Promise<Record
   return out;
 }
 
+/**
+ * Chunks the file never wrote, as explicit chunks of the HDF5 fill value: a Zarr reader fills a
+ * missing chunk with fill_value, which xarray also takes as _FillValue and masks, so fill_value
+ * is only set from a `_FillValue` attribute and every other unwritten chunk is spelled out.
+ */
+function unwrittenChunks(ds: Dataset, z: ZarrArray, present: Record<string, RefEntry>): Record<string, RefEntry> | { reason: string } {
+  const shape = ds.shape!;
+  const hdf5Fill = ds.fillvalue ?? 0;
+  const zf = z.meta.fill_value;
+  if (zf !== null && (zf === fillValue(hdf5Fill) || (zf === 'NaN' && Number.isNaN(hdf5Fill)))) return {};
+  const chunks = z.meta.chunks as number[];
+  const grid = gridOf(shape, chunks);
+  const total = grid.reduce((a, b) => a * b, 1);
+  const missing = total - Object.keys(present).length;
+  if (missing <= 0) return {};
+  const elements = chunks.reduce((a, b) => a * b, 1);
+  const bytes = missing * elements * ds.datatype.size;
+  if (bytes > INLINE_MAX_BYTES) return { reason: `${missing} unwritten chunks (${bytes} bytes of fill value) exceed the ${INLINE_MAX_BYTES}-byte inline limit` };
+  const entry = `base64:${base64(fillChunk(ds.info.fillBytes ?? new Uint8Array(ds.datatype.size), elements, z.pipeline))}`;
+  const out: Record<string, RefEntry> = {};
+  const at = grid.map(() => 0);
+  for (let k = 0; k < total; k++) {
+    const key = shape.length ? at.join('.') : '0';
+    if (!(key in present)) out[key] = entry;
+    for (let d = at.length - 1; d >= 0 && ++at[d]! === grid[d]; d--) at[d] = 0;
+  }
+  return out;
+}
+
+/** A variable-length string dataset read whole into one VLenUTF8 chunk. */
+async function vlenChunk(ds: Dataset, shape: number[]): Promise<Record<string, RefEntry> | { reason: string }> {
+  const bytesGuess = shape.reduce((a, b) => a * b, 1) * 16;
+  if (bytesGuess > INLINE_MAX_BYTES) return { reason: `variable-length strings too many to inline (${shape.join('x')})` };
+  const { data } = await ds.read();
+  const chunk = vlenUtf8Chunk(data as ArrayLike<string | null>);
+  if (chunk.length > INLINE_MAX_BYTES) return { reason: `variable-length strings of ${chunk.length} bytes exceed the inline limit` };
+  return { [shape.length ? shape.map(() => 0).join('.') : '0']: `base64:${base64(chunk)}` };
+}
+
+/** Dimension names per variable of one group, as netCDF-4 / h5netcdf name them (null when the group cannot be labelled). */
+async function groupDims(file: H5File, path: string): Promise<Map<string, string[]> | null> {
+  try {
+    const g = await openGroup(file, path);
+    return new Map(Object.values(g.variables).map((v) => [v.name, v.dims]));
+  } catch (e) {
+    if (!(e instanceof H5Error) || e.code === 'Network' || e.code === 'Aborted') throw e;
+    return null;
+  }
+}
+
 /** Builds the reference set for every group and every expressible dataset of the file. */
 export async function buildReferences(file: H5File, options: BuildOptions = {}): Promise<BuildResult> {
   const url = options.url ?? file.key;
@@ -170,51 +266,18 @@ export async function buildReferences(file: H5File, options: BuildOptions = {}):
   const warnings: BuildResult['warnings'] = [];
   const base = file.ctx.baseAddress;
   const key = (path: string, name: string) => (path === '/' ? name : `${path.slice(1)}/${name}`);
-  // Phony dimension names per distinct length, as kerchunk's HDF5 translator makes them, so xarray can open the set.
+  // Where a group cannot be labelled: phony dimension names per distinct length, as kerchunk's HDF5 translator makes them.
   const phony = new Map<number, string[]>();
   let phonyCount = 0;
-  refs['.zgroup'] = JSON.stringify({ zarr_format: 2 });
-  // Attributes that cannot be read are left out (and reported), not fatal: the data may still be fine.
-  const attrsOf = async (node: { path: string; attrs(): Promise<Record<string, unknown>> }): Promise<Record<string, unknown>> => {
-    if (!withAttrs) return {};
-    try {
-      return zattrs(await node.attrs());
-    } catch (e) {
-      if (!(e instanceof H5Error) || e.code === 'Network' || e.code === 'Aborted') throw e;
-      warnings.push({ path: node.path, message: `attributes left out: ${e.message}` });
-      return {};
-    }
-  };
-  if (withAttrs) refs['.zattrs'] = JSON.stringify(await attrsOf(file));
-  for await (const { path, node } of file.walk()) {
-    if (!node || node.kind === 'datatype') continue;
-    if (node.kind === 'group') {
-      refs[key(path, '.zgroup')] = JSON.stringify({ zarr_format: 2 });
-      if (withAttrs) refs[key(path, '.zattrs')] = JSON.stringify(await attrsOf(node));
-      continue;
-    }
-    const z = zarray(node);
-    if ('reason' in z) {
-      skipped.push({ path, reason: z.reason });
-      continue;
-    }
-    let chunks: Awaited<ReturnType<typeof chunkRefs>>;
-    try {
-      chunks = await chunkRefs(node, url, base);
-    } catch (e) {
-      if (!(e instanceof H5Error) || e.code === 'Network' || e.code === 'Aborted') throw e;
-      skipped.push({ path, reason: e.message });
-      continue;
-    }
-    if ('reason' in chunks) {
-      skipped.push({ path, reason: chunks.reason as string });
-      continue;
-    }
-    refs[key(path, '.zarray')] = JSON.stringify(z.meta);
-    const attrs = await attrsOf(node);
+  const dimsByGroup = new Map<string, Promise<Map<string, string[]> | null>>();
+  const dimsOf = async (path: string, shape: number[]): Promise<string[]> => {
+    const parent = path.slice(0, path.lastIndexOf('/')) || '/';
+    if (!dimsByGroup.has(parent)) dimsByGroup.set(parent, groupDims(file, parent));
+    const named = (await dimsByGroup.get(parent))?.get(path.slice(path.lastIndexOf('/') + 1));
+    if (named && named.length === shape.length) return named;
     // A dataset with two equal dimensions (100x100) needs two names: the k-th use of a length takes its k-th name.
     const used = new Map<number, number>();
-    attrs._ARRAY_DIMENSIONS = node.shape!.map((n) => {
+    return shape.map((n) => {
       const k = used.get(n) ?? 0;
       used.set(n, k + 1);
       const names = phony.get(n) ?? [];
@@ -222,6 +285,55 @@ export async function buildReferences(file: H5File, options: BuildOptions = {}):
       while (names.length <= k) names.push(`phony_dim_${phonyCount++}`);
       return names[k]!;
     });
+  };
+  refs['.zgroup'] = JSON.stringify({ zarr_format: 2 });
+  // Attributes that cannot be read are left out (and reported), not fatal: the data may still be fine.
+  const rawAttrs = async (node: { path: string; attrs(): Promise<Record<string, unknown>> }): Promise<Record<string, unknown>> => {
+    try {
+      return await node.attrs();
+    } catch (e) {
+      if (!(e instanceof H5Error) || e.code === 'Network' || e.code === 'Aborted') throw e;
+      warnings.push({ path: node.path, message: `attributes left out: ${e.message}` });
+      return {};
+    }
+  };
+  if (withAttrs) refs['.zattrs'] = JSON.stringify(zattrs(await rawAttrs(file)));
+  for await (const { path, node } of file.walk()) {
+    if (!node || node.kind === 'datatype') continue;
+    if (node.kind === 'group') {
+      refs[key(path, '.zgroup')] = JSON.stringify({ zarr_format: 2 });
+      if (withAttrs) refs[key(path, '.zattrs')] = JSON.stringify(zattrs(await rawAttrs(node)));
+      continue;
+    }
+    const raw = await rawAttrs(node);
+    // netCDF-4 writes a scale for a dimension that has no variable; h5netcdf shows no variable either.
+    if (isDimOnly(raw)) continue;
+    const z = zarray(node);
+    if ('reason' in z) {
+      skipped.push({ path, reason: z.reason });
+      continue;
+    }
+    z.meta.fill_value = z.vlen ? null : fillAttribute(raw._FillValue);
+    let chunks: Record<string, RefEntry> | { reason: string };
+    try {
+      chunks = z.vlen ? await vlenChunk(node, node.shape!) : await chunkRefs(node, url, base);
+      if (!('reason' in chunks) && !z.vlen) {
+        const unwritten = unwrittenChunks(node, z, chunks);
+        chunks = 'reason' in unwritten ? unwritten : { ...chunks, ...unwritten };
+      }
+    } catch (e) {
+      if (!(e instanceof H5Error) || e.code === 'Network' || e.code === 'Aborted') throw e;
+      chunks = { reason: e.message };
+    }
+    if ('reason' in chunks) {
+      skipped.push({ path, reason: chunks.reason as string });
+      continue;
+    }
+    refs[key(path, '.zarray')] = JSON.stringify(z.meta);
+    // xarray takes _FillValue from fill_value; kept in .zattrs too it would be the same value twice.
+    const attrs = withAttrs ? zattrs(raw) : {};
+    if (z.meta.fill_value !== null) delete attrs._FillValue;
+    attrs._ARRAY_DIMENSIONS = await dimsOf(path, node.shape!);
     refs[key(path, '.zattrs')] = JSON.stringify(attrs);
     for (const [k, v] of Object.entries(chunks)) refs[key(path, k)] = v;
   }

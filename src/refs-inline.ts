@@ -1,0 +1,79 @@
+/**
+ * Chunk bytes written into a reference set itself ("base64:..." entries): what a Zarr reader
+ * cannot fetch from the file as stored. Unwritten chunks become explicit chunks of the HDF5 fill
+ * value (so the Zarr fill_value can stay null and xarray invents no _FillValue mask), and
+ * variable-length strings, whose elements live in the global heap, become numcodecs VLenUTF8
+ * chunks. Core module: no Node built-ins.
+ */
+
+/** Most bytes one dataset may inline: references are JSON read whole by every client. */
+export const INLINE_MAX_BYTES = 1 << 20;
+
+export function base64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+/** HDF5's shuffle: byte k of every element, then byte k+1, ... (numcodecs' Shuffle is the same). */
+function shuffle(raw: Uint8Array, elementSize: number): Uint8Array {
+  const n = Math.floor(raw.length / elementSize);
+  const out = raw.slice();
+  for (let e = 0; e < n; e++) for (let b = 0; b < elementSize; b++) out[b * n + e] = raw[e * elementSize + b]!;
+  return out;
+}
+
+function adler32(data: Uint8Array): number {
+  let a = 1;
+  let b = 0;
+  for (let i = 0; i < data.length; i++) {
+    a = (a + data[i]!) % 65521;
+    b = (b + a) % 65521;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+
+/** A zlib stream of stored (uncompressed) deflate blocks: valid input for any zlib decoder, no compressor needed. */
+function zlibStored(raw: Uint8Array): Uint8Array {
+  const blocks = Math.max(1, Math.ceil(raw.length / 0xffff));
+  const out = new Uint8Array(2 + raw.length + blocks * 5 + 4);
+  out[0] = 0x78; // deflate, 32 KiB window
+  out[1] = 0x01; // check bits: 0x7801 % 31 == 0
+  let o = 2;
+  for (let k = 0; k < blocks; k++) {
+    const part = raw.subarray(k * 0xffff, (k + 1) * 0xffff);
+    out[o] = k === blocks - 1 ? 1 : 0; // BFINAL, BTYPE 00 (stored)
+    out[o + 1] = part.length & 0xff;
+    out[o + 2] = part.length >> 8;
+    out[o + 3] = ~part.length & 0xff;
+    out[o + 4] = (~part.length >> 8) & 0xff;
+    out.set(part, o + 5);
+    o += 5 + part.length;
+  }
+  new DataView(out.buffer).setUint32(o, adler32(raw));
+  return out;
+}
+
+/** One whole chunk of the fill value, through the dataset's (shuffle, zlib) pipeline. */
+export function fillChunk(fill: Uint8Array, elements: number, pipeline: { shuffle: boolean; zlib: boolean }): Uint8Array {
+  let raw: Uint8Array = new Uint8Array(fill.length * elements);
+  if (fill.some((b) => b !== 0)) for (let i = 0; i < elements; i++) raw.set(fill, i * fill.length);
+  if (pipeline.shuffle) raw = shuffle(raw, fill.length);
+  return pipeline.zlib ? zlibStored(raw) : raw;
+}
+
+/** numcodecs VLenUTF8: item count, then each item's byte length and UTF-8 bytes (all little-endian uint32). */
+export function vlenUtf8Chunk(items: ArrayLike<string | null>): Uint8Array {
+  const enc = new TextEncoder();
+  const parts = Array.from(items, (s) => enc.encode(s ?? ''));
+  const out = new Uint8Array(4 + parts.reduce((n, p) => n + 4 + p.length, 0));
+  const view = new DataView(out.buffer);
+  view.setUint32(0, parts.length, true);
+  let o = 4;
+  for (const p of parts) {
+    view.setUint32(o, p.length, true);
+    out.set(p, o + 4);
+    o += 4 + p.length;
+  }
+  return out;
+}
