@@ -41,9 +41,13 @@ export interface BuildResult {
 /** HDF5 filter ids Zarr can decode. */
 const DEFLATE = 1;
 const SHUFFLE = 2;
+const BLOSC = 32001;
+/** The HDF5 Blosc filter's compressor codes (client data 6). */
+const BLOSC_CNAMES = ['blosclz', 'lz4', 'lz4hc', 'snappy', 'zlib', 'zstd'];
 
 type ZarrFilter = { id: string; [k: string]: unknown };
-type ZarrDtype = string | Array<[string, string]>;
+type ZarrField = [string, string] | [string, string, number[]];
+type ZarrDtype = string | ZarrField[];
 
 /** numpy's code for a whole-byte integer or IEEE float type, or null. */
 function numpyCode(dt: Datatype): string | null {
@@ -61,6 +65,18 @@ function isBool(dt: Datatype): boolean {
   return m.FALSE === 0 && m.TRUE === 1;
 }
 
+/** A compound member's numpy code (with its shape for array members), or why it has none. */
+function fieldCode(dt: Datatype): string | [string, number[]] | { reason: string } {
+  if (isBool(dt)) return '|b1';
+  if (dt.class === 'string') return `|S${dt.size}`;
+  if (dt.class === 'array') {
+    const inner = fieldCode(dt.base);
+    return typeof inner === 'string' ? [inner, dt.dims] : { reason: `an array of ${dt.base.class} member` };
+  }
+  const code = numpyCode(dt.class === 'enum' ? dt.base : dt);
+  return code ?? { reason: `a ${dt.class} member` };
+}
+
 /** How a datatype maps to Zarr v2: the dtype, and whether the values must be inlined (heap data). */
 function zarrType(ds: Dataset): { dtype: ZarrDtype; vlen: boolean } | { reason: string } {
   const dt = ds.datatype;
@@ -68,13 +84,21 @@ function zarrType(ds: Dataset): { dtype: ZarrDtype; vlen: boolean } | { reason: 
   if (dt.class === 'string') return { dtype: `|S${dt.size}`, vlen: false };
   if (dt.class === 'vlen' && dt.kind === 'string') return { dtype: '|O', vlen: true };
   if (dt.class === 'compound') {
+    const sorted = [...dt.members].sort((a, b) => a.offset - b.offset);
+    // h5py (and so h5netcdf) reads a compound of two equal floats named r and i as numpy complex.
+    const [r, i] = sorted;
+    if (sorted.length === 2 && r!.name === 'r' && i!.name === 'i' && r!.type.class === 'float' && i!.type.class === 'float' && r!.type.size === i!.type.size && i!.offset === r!.type.size && dt.size === 2 * r!.type.size) {
+      const code = numpyCode(r!.type);
+      if (code && r!.type.size >= 4) return { dtype: `${code[0]}c${2 * r!.type.size}`, vlen: false };
+    }
     // Zarr v2's structured dtypes are packed: members must follow each other without gaps.
-    const fields: Array<[string, string]> = [];
+    const fields: ZarrField[] = [];
     let at = 0;
-    for (const m of [...dt.members].sort((a, b) => a.offset - b.offset)) {
-      const code = numpyCode(m.type);
-      if (!code || m.offset !== at) return { reason: `compound with ${code ? 'padding' : `a ${m.type.class} member`}` };
-      fields.push([m.name, code]);
+    for (const m of sorted) {
+      const field = fieldCode(m.type);
+      if (typeof field !== 'string' && !Array.isArray(field)) return { reason: `compound with ${field.reason}` };
+      if (m.offset !== at) return { reason: 'compound with padding' };
+      fields.push(Array.isArray(field) ? [m.name, field[0], field[1]] : [m.name, field]);
       at += m.type.size;
     }
     return at === dt.size ? { dtype: fields, vlen: false } : { reason: 'compound with trailing padding' };
@@ -98,7 +122,6 @@ interface ZarrArray {
 function zarray(ds: Dataset): ZarrArray | { reason: string } {
   const shape = ds.shape;
   if (shape === null) return { reason: 'null dataspace' };
-  if (shape.some((n) => n === 0)) return { reason: 'zero-sized dimension' };
   const type = zarrType(ds);
   if ('reason' in type) return type;
   const layout = ds.info.layout;
@@ -115,9 +138,12 @@ function zarray(ds: Dataset): ZarrArray | { reason: string } {
     // Zarr v2 applies its filters before the compressor: shuffle must precede deflate, as in HDF5.
     if (f.id === SHUFFLE && !compressor) (filters ??= []).push({ id: 'shuffle', elementsize: ds.datatype.size });
     else if (f.id === DEFLATE && !compressor) compressor = { id: 'zlib', level: f.clientData[0] ?? 6 };
+    // The HDF5 Blosc filter stores whole Blosc frames, what numcodecs' Blosc decodes (its header names the codec).
+    else if (f.id === BLOSC && !compressor) compressor = { id: 'blosc', cname: BLOSC_CNAMES[f.clientData[6] ?? 0] ?? 'blosclz', clevel: f.clientData[4] ?? 5, shuffle: f.clientData[5] ?? 1, blocksize: 0 };
     else return { reason: `filter ${f.name}` };
   }
-  const chunks = layout.class === 'chunked' ? layout.chunkDims : shape;
+  // Zarr needs chunks of at least 1 even along a zero-length dimension (which then has no chunk keys).
+  const chunks = layout.class === 'chunked' ? layout.chunkDims : shape.map((n) => Math.max(n, 1));
   const meta = { zarr_format: 2, shape, chunks, dtype: type.dtype, compressor, filters, fill_value: null as unknown, order: 'C', dimension_separator: '.' };
   return { meta, vlen: false, pipeline: { shuffle: filters !== null, zlib: compressor !== null } };
 }
@@ -134,7 +160,9 @@ function fillValue(v: unknown, complex = false): unknown {
 /** JSON-safe copy of an attribute value, or undefined when it has no JSON form. */
 function jsonSafe(v: unknown): unknown {
   if (isReference(v)) return undefined;
-  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  // An empty (null dataspace) attribute: h5netcdf shows it as ''.
+  if (v === null) return '';
+  if (typeof v === 'string' || typeof v === 'boolean') return v;
   if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
   if (typeof v === 'bigint') return Number(v);
   if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<unknown>, jsonSafe);
@@ -174,6 +202,14 @@ function zattrs(attrs: Record<string, unknown>): Record<string, unknown> {
 function fillAttribute(v: unknown): unknown {
   const x = ArrayBuffer.isView(v) || Array.isArray(v) ? ((v as ArrayLike<unknown>).length === 1 ? (v as ArrayLike<unknown>)[0] : undefined) : v;
   return typeof x === 'number' || typeof x === 'bigint' ? fillValue(x) : null;
+}
+
+/**
+ * JSON with every non-ASCII character escaped (\\uXXXX): fsspec's reference filesystem hands
+ * string entries to Zarr as ASCII bytes, so raw UTF-8 attribute text fails to open.
+ */
+function jsonText(v: unknown): string {
+  return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function gridOf(shape: number[], chunks: number[]): number[] {
@@ -297,12 +333,12 @@ export async function buildReferences(file: H5File, options: BuildOptions = {}):
       return {};
     }
   };
-  if (withAttrs) refs['.zattrs'] = JSON.stringify(zattrs(await rawAttrs(file)));
+  if (withAttrs) refs['.zattrs'] = jsonText(zattrs(await rawAttrs(file)));
   for await (const { path, node } of file.walk()) {
     if (!node || node.kind === 'datatype') continue;
     if (node.kind === 'group') {
       refs[key(path, '.zgroup')] = JSON.stringify({ zarr_format: 2 });
-      if (withAttrs) refs[key(path, '.zattrs')] = JSON.stringify(zattrs(await rawAttrs(node)));
+      if (withAttrs) refs[key(path, '.zattrs')] = jsonText(zattrs(await rawAttrs(node)));
       continue;
     }
     const raw = await rawAttrs(node);
@@ -329,12 +365,12 @@ export async function buildReferences(file: H5File, options: BuildOptions = {}):
       skipped.push({ path, reason: chunks.reason as string });
       continue;
     }
-    refs[key(path, '.zarray')] = JSON.stringify(z.meta);
+    refs[key(path, '.zarray')] = jsonText(z.meta);
     // xarray takes _FillValue from fill_value; kept in .zattrs too it would be the same value twice.
     const attrs = withAttrs ? zattrs(raw) : {};
     if (z.meta.fill_value !== null) delete attrs._FillValue;
     attrs._ARRAY_DIMENSIONS = await dimsOf(path, node.shape!);
-    refs[key(path, '.zattrs')] = JSON.stringify(attrs);
+    refs[key(path, '.zattrs')] = jsonText(attrs);
     for (const [k, v] of Object.entries(chunks)) refs[key(path, k)] = v;
   }
   return { refs: { version: 1, refs }, skipped, warnings };

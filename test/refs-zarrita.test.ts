@@ -39,10 +39,15 @@ describe('kerchunk references read back with zarrita', () => {
         const ds = (await file.get(path)) as Dataset;
         // zarrita reads numbers; strings, bools and compounds are checked through xarray (refs-xarray.test.ts).
         const meta = JSON.parse(refs.refs[`${path.slice(1)}/.zarray`] as string) as { dtype: unknown };
-        if (typeof meta.dtype !== 'string' || !/^[<>|][iufc]\d+$/.test(meta.dtype)) continue;
+        if (typeof meta.dtype !== 'string' || !/^[<>|][iuf]\d+$/.test(meta.dtype)) continue;
         // zarrita needs Float16Array for float16, which Node 20 lacks; the references are still valid Zarr.
         if (ds.dtype.endsWith('f2') && typeof (globalThis as { Float16Array?: unknown }).Float16Array === 'undefined') continue;
         const mine = await ds.read();
+        // zarrita cannot read a zero-length array (an empty chunk iterator); its shape is still checked.
+        if (ds.shape!.includes(0)) {
+          expect((await zarr.open.v2(root.resolve(path.slice(1)), { kind: 'array' })).shape, path).toEqual(ds.shape);
+          continue;
+        }
         const arr = await zarr.open.v2(root.resolve(path.slice(1)), { kind: 'array' });
         expect(arr.shape, path).toEqual(ds.shape);
         const theirs = await zarr.get(arr);
@@ -89,9 +94,9 @@ describe('kerchunk references read back with zarrita', () => {
     const shape = meta('c16_fill').shape as number[];
     for (let c = 0; c < Math.ceil(shape[0]! / 4); c++) expect(refs.refs[`c16_fill/${c}`]).toBeDefined();
     expect(meta('c8_gzip').filters).toEqual([{ id: 'shuffle', elementsize: 8 }]);
-    // numpy has no half-precision complex; h5py's compound complex is a Zarr structured dtype.
+    // numpy has no half-precision complex; h5py reads a compound of floats r and i as complex, and so do the references.
     expect(skipped.map((x) => x.path)).toEqual(expect.arrayContaining(['/c4_le', '/c4_be']));
-    expect(meta('compound_style_c16').dtype).toEqual([['r', '<f8'], ['i', '<f8']]);
+    expect(meta('compound_style_c16').dtype).toBe('<c16');
     await file.close();
   });
 
