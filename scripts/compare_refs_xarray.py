@@ -91,7 +91,7 @@ def same_value(a, b):
         return False
 
 
-def compare(va, vb):
+def compare(va, a, vb):
     """None when equal, else the first difference as a reason."""
     if va.dtype != vb.dtype:
         return f'dtype {va.dtype} vs {vb.dtype}'
@@ -105,9 +105,9 @@ def compare(va, vb):
         if not same_value(va.attrs[k], vb.attrs[k]):
             return f'attribute {k}: {va.attrs[k]!r} vs {vb.attrs[k]!r}'
     try:
-        a, b = va.values, vb.values
+        b = vb.values
     except Exception as e:
-        return f'values unreadable: {type(e).__name__}: {e}'
+        return f'values unreadable through the references: {type(e).__name__}: {e}'
     if not same_value(a, b):
         return 'values differ'
     return None
@@ -140,8 +140,14 @@ def compare_file(path, rec, report):
                 except Exception as e:
                     why = f'references do not open: {type(e).__name__}: {str(e)[:120]}'
             for name, va in ds_a.variables.items():
-                report['total'] += 1
                 key = f'{path}:{g.rstrip("/")}/{name}'
+                try:
+                    a = va.values
+                except Exception as e:
+                    # Not a variable h5netcdf reads: outside the comparison, listed.
+                    report['unreadable'].append((key, f'{type(e).__name__}: {str(e)[:120]}'))
+                    continue
+                report['total'] += 1
                 if ds_b is None:
                     reason = why
                 elif name not in ds_b.variables:
@@ -149,7 +155,7 @@ def compare_file(path, rec, report):
                     reason = f'not referenced: {skip}' if skip else 'missing from the references'
                 else:
                     try:
-                        reason = compare(va, ds_b.variables[name])
+                        reason = compare(va, a, ds_b.variables[name])
                     except Exception as e:
                         reason = f'comparison failed: {type(e).__name__}: {e}'
                 if reason is None:
@@ -166,7 +172,7 @@ def in_child(path, rec):
     pid = os.fork()
     if pid == 0:
         os.close(r)
-        part = {'total': 0, 'equal': 0, 'unequal': [], 'skipped_files': []}
+        part = {'total': 0, 'equal': 0, 'unequal': [], 'skipped_files': [], 'unreadable': []}
         signal.signal(signal.SIGALRM, on_alarm)
         signal.alarm(PER_FILE_SECONDS)
         try:
@@ -193,17 +199,19 @@ def main():
     ap.add_argument('--json')
     args = ap.parse_args()
     files = [os.path.abspath(p) for p in hdf5_files(args.paths)]
-    report = {'total': 0, 'equal': 0, 'unequal': [], 'skipped_files': []}
+    report = {'total': 0, 'equal': 0, 'unequal': [], 'skipped_files': [], 'unreadable': []}
     with tempfile.TemporaryDirectory() as tmp:
         recs = build_refs(files, tmp)
     for path, rec in zip(files, recs):
         part = in_child(path, rec)
-        for k in ('unequal', 'skipped_files'):
-            report[k] += [tuple(x) for x in part[k]]
+        for k in ('unequal', 'skipped_files', 'unreadable'):
+            report[k] += [tuple(x) for x in part.get(k, [])]
         report['total'] += part['total']
         report['equal'] += part['equal']
     for key, reason in report['unequal']:
         print(f'UNEQUAL {key}: {reason}')
+    for key, reason in report['unreadable']:
+        print(f'H5NETCDF CANNOT READ {key}: {reason}')
     for path, reason in report['skipped_files']:
         print(f'SKIPPED FILE {path}: {reason}')
     by = collections.Counter(r.split(':')[0] if not r.startswith(('dtype', 'dims', 'attribute')) else r.split(' ')[0] for _, r in report['unequal'])

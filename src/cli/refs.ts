@@ -35,7 +35,7 @@ export async function refs(argv: string[], write: (chunk: string | Uint8Array) =
     const worker = async () => {
       while (next < p.length) {
         const i = next++;
-        sets[i] = await referencesOf(p[i]!, v, refUrl(p[i]!));
+        sets[i] = await referencesOf(p[i]!, v, refUrl(p[i]!), `${p[i]}:`);
         process.stderr.write(`coh5: scanned ${++done}/${p.length} ${p[i]}\n`);
       }
     };
@@ -43,15 +43,16 @@ export async function refs(argv: string[], write: (chunk: string | Uint8Array) =
     await write(`${JSON.stringify(combineReferences(sets, v.concat))}\n`);
     return;
   }
-  await write(`${JSON.stringify(await referencesOf(p[0]!, v, typeof v.url === 'string' ? v.url : refUrl(p[0]!)))}\n`);
+  await write(`${JSON.stringify(await referencesOf(p[0]!, v, typeof v.url === 'string' ? v.url : refUrl(p[0]!), ''))}\n`);
 }
 
-async function referencesOf(input: string, v: Parameters<typeof openUrl>[1], url: string): Promise<ReferenceSet> {
+/** One file's references; `label` prefixes its stderr lines when many files are combined. */
+async function referencesOf(input: string, v: Parameters<typeof openUrl>[1], url: string, label: string): Promise<ReferenceSet> {
   const file = await openUrl(input, v);
   try {
     const { refs: r, skipped, warnings } = await buildReferences(file, { url });
-    for (const s of skipped) process.stderr.write(`coh5: skipped ${input}:${s.path}: ${s.reason}\n`);
-    for (const w of warnings) process.stderr.write(`coh5: warning: ${input}:${w.path}: ${w.message}\n`);
+    for (const s of skipped) process.stderr.write(`coh5: skipped ${label}${s.path}: ${s.reason}\n`);
+    for (const w of warnings) process.stderr.write(`coh5: warning: ${label}${w.path}: ${w.message}\n`);
     return r;
   } finally {
     await file.close();
