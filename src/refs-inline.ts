@@ -65,7 +65,11 @@ export function fillChunk(fill: Uint8Array, elements: number, pipeline: { shuffl
 /** numcodecs VLenUTF8: item count, then each item's byte length and UTF-8 bytes (all little-endian uint32). */
 export function vlenUtf8Chunk(items: ArrayLike<string | null>): Uint8Array {
   const enc = new TextEncoder();
-  const parts = Array.from(items, (s) => enc.encode(s ?? ''));
+  return vlenChunk(Array.from(items, (s) => enc.encode(s ?? '')));
+}
+
+/** numcodecs' VLen layout (VLenUTF8, VLenBytes, VLenArray): item count, then each item's byte length and bytes. */
+export function vlenChunk(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(4 + parts.reduce((n, p) => n + 4 + p.length, 0));
   const view = new DataView(out.buffer);
   view.setUint32(0, parts.length, true);

@@ -12,7 +12,7 @@ import type { Datatype } from './format/types.js';
 import { openGroup } from './labeled.js';
 import { isDimOnly } from './labeled/dims.js';
 import type { Dataset } from './objects.js';
-import { base64, fillChunk, INLINE_MAX_BYTES, vlenUtf8Chunk } from './refs-inline.js';
+import { base64, fillChunk, INLINE_MAX_BYTES, vlenChunk, vlenUtf8Chunk } from './refs-inline.js';
 import type { Complex } from './values/column.js';
 import { isReference } from './values/reference.js';
 
@@ -78,43 +78,65 @@ function fieldCode(dt: Datatype): string | [string, number[]] | { reason: string
 }
 
 /** How a datatype maps to Zarr v2: the dtype, and whether the values must be inlined (heap data). */
-function zarrType(ds: Dataset): { dtype: ZarrDtype; vlen: boolean } | { reason: string } {
+interface ZarrType {
+  dtype: ZarrDtype;
+  /** Heap data read and inlined: 'utf8' strings or 'array' sequences of `item` (numcodecs VLenUTF8 / VLenArray). */
+  vlen?: 'utf8' | 'array';
+  item?: string;
+  /** Integers with a non-standard bit layout (N-bit): read as numbers, inlined as whole little-endian integers. */
+  decoded?: boolean;
+  /** Members (offset, size) to copy out of each element when the file's compound has padding. */
+  pack?: Array<[number, number]>;
+}
+
+function zarrType(ds: Dataset): ZarrType | { reason: string } {
   const dt = ds.datatype;
-  if (isBool(dt)) return { dtype: '|b1', vlen: false };
-  if (dt.class === 'string') return { dtype: `|S${dt.size}`, vlen: false };
-  if (dt.class === 'vlen' && dt.kind === 'string') return { dtype: '|O', vlen: true };
+  if (isBool(dt)) return { dtype: '|b1' };
+  if (dt.class === 'string') return { dtype: `|S${dt.size}` };
+  if (dt.class === 'vlen' && dt.kind === 'string') return { dtype: '|O', vlen: 'utf8' };
+  if (dt.class === 'vlen') {
+    // Sequences are read into host (little-endian) typed arrays.
+    const code = numpyCode(dt.base)?.replace('>', '<');
+    return code ? { dtype: '|O', vlen: 'array', item: code } : { reason: `variable-length sequence of ${dt.base.class}` };
+  }
   if (dt.class === 'compound') {
     const sorted = [...dt.members].sort((a, b) => a.offset - b.offset);
     // h5py (and so h5netcdf) reads a compound of two equal floats named r and i as numpy complex.
     const [r, i] = sorted;
     if (sorted.length === 2 && r!.name === 'r' && i!.name === 'i' && r!.type.class === 'float' && i!.type.class === 'float' && r!.type.size === i!.type.size && i!.offset === r!.type.size && dt.size === 2 * r!.type.size) {
       const code = numpyCode(r!.type);
-      if (code && r!.type.size >= 4) return { dtype: `${code[0]}c${2 * r!.type.size}`, vlen: false };
+      if (code && r!.type.size >= 4) return { dtype: `${code[0]}c${2 * r!.type.size}` };
     }
-    // Zarr v2's structured dtypes are packed: members must follow each other without gaps.
+    // Zarr v2's structured dtypes are packed: with padding between members, the values are repacked and inlined.
     const fields: ZarrField[] = [];
+    const pack: Array<[number, number]> = [];
     let at = 0;
     for (const m of sorted) {
       const field = fieldCode(m.type);
       if (typeof field !== 'string' && !Array.isArray(field)) return { reason: `compound with ${field.reason}` };
-      if (m.offset !== at) return { reason: 'compound with padding' };
       fields.push(Array.isArray(field) ? [m.name, field[0], field[1]] : [m.name, field]);
+      pack.push([m.offset, m.type.size]);
       at += m.type.size;
     }
-    return at === dt.size ? { dtype: fields, vlen: false } : { reason: 'compound with trailing padding' };
+    return at === dt.size && pack.every(([o], k) => k === 0 ? o === 0 : o === pack[k - 1]![0] + pack[k - 1]![1]) ? { dtype: fields } : { dtype: fields, pack };
   }
   // Enums are stored as their integer base and bitfields as unsigned integers: Zarr reads the same numbers.
   // HDF5 2.0's complex class stores (real, imaginary) pairs of floats, numpy's complex64/complex128 bytes.
   const base = dt.class === 'enum' || dt.class === 'complex' ? dt.base : dt;
   const code = numpyCode(base);
+  if (!code && base.class === 'integer' && dt.class === 'integer' && [1, 2, 4, 8].includes(dt.size)) {
+    return { dtype: `${dt.size === 1 ? '|' : '<'}${dt.signed ? 'i' : 'u'}${dt.size}`, decoded: true };
+  }
   if (dt.class === 'complex' && base.size < 4) return { reason: 'complex of half-precision floats (numpy has no complex32)' };
   if (!code) return { reason: `datatype ${ds.dtype} (${dt.class}${base.class === 'integer' || base.class === 'float' || base.class === 'bitfield' ? ' with a non-standard bit layout' : ''})` };
-  return { dtype: dt.class === 'complex' ? `${code[0]}c${base.size * 2}` : code, vlen: false };
+  return { dtype: dt.class === 'complex' ? `${code[0]}c${base.size * 2}` : code };
 }
 
 interface ZarrArray {
   meta: Record<string, unknown>;
-  vlen: boolean;
+  type: ZarrType;
+  /** The values are read through coh5 and inlined whole (heap data, padding, filters numcodecs lacks). */
+  inline: boolean;
   pipeline: { shuffle: boolean; zlib: boolean };
 }
 
@@ -127,25 +149,26 @@ function zarray(ds: Dataset): ZarrArray | { reason: string } {
   const layout = ds.info.layout;
   if (layout.class === 'virtual') return { reason: 'virtual dataset' };
   if (ds.info.external) return { reason: 'external raw storage' };
-  if (type.vlen) {
-    // Heap-stored strings are read and inlined whole, as one VLenUTF8 chunk.
-    const meta = { zarr_format: 2, shape, chunks: shape, dtype: type.dtype, compressor: null, filters: [{ id: 'vlen-utf8' }], fill_value: null, order: 'C', dimension_separator: '.' };
-    return { meta, vlen: true, pipeline: { shuffle: false, zlib: false } };
-  }
   let filters: ZarrFilter[] | null = null;
   let compressor: ZarrFilter | null = null;
+  let inline = type.vlen !== undefined || type.pack !== undefined || type.decoded === true;
   for (const f of ds.filters) {
     // Zarr v2 applies its filters before the compressor: shuffle must precede deflate, as in HDF5.
     if (f.id === SHUFFLE && !compressor) (filters ??= []).push({ id: 'shuffle', elementsize: ds.datatype.size });
     else if (f.id === DEFLATE && !compressor) compressor = { id: 'zlib', level: f.clientData[0] ?? 6 };
     // The HDF5 Blosc filter stores whole Blosc frames, what numcodecs' Blosc decodes (its header names the codec).
     else if (f.id === BLOSC && !compressor) compressor = { id: 'blosc', cname: BLOSC_CNAMES[f.clientData[6] ?? 0] ?? 'blosclz', clevel: f.clientData[4] ?? 5, shuffle: f.clientData[5] ?? 1, blocksize: 0 };
-    else return { reason: `filter ${f.name}` };
+    else inline = true; // a filter numcodecs lacks (szip, LZF, scale-offset, N-bit, Fletcher-32 ...)
+  }
+  if (inline) {
+    const vlen = type.vlen === 'utf8' ? [{ id: 'vlen-utf8' }] : type.vlen === 'array' ? [{ id: 'vlen-array', dtype: type.item }] : null;
+    const meta = { zarr_format: 2, shape, chunks: shape.map((n) => Math.max(n, 1)), dtype: type.dtype, compressor: null, filters: vlen, fill_value: null as unknown, order: 'C', dimension_separator: '.' };
+    return { meta, type, inline: true, pipeline: { shuffle: false, zlib: false } };
   }
   // Zarr needs chunks of at least 1 even along a zero-length dimension (which then has no chunk keys).
   const chunks = layout.class === 'chunked' ? layout.chunkDims : shape.map((n) => Math.max(n, 1));
   const meta = { zarr_format: 2, shape, chunks, dtype: type.dtype, compressor, filters, fill_value: null as unknown, order: 'C', dimension_separator: '.' };
-  return { meta, vlen: false, pipeline: { shuffle: filters !== null, zlib: compressor !== null } };
+  return { meta, type, inline: false, pipeline: { shuffle: filters !== null, zlib: compressor !== null } };
 }
 
 function fillValue(v: unknown, complex = false): unknown {
@@ -272,14 +295,38 @@ function unwrittenChunks(ds: Dataset, z: ZarrArray, present: Record<string, RefE
   return out;
 }
 
-/** A variable-length string dataset read whole into one VLenUTF8 chunk. */
-async function vlenChunk(ds: Dataset, shape: number[]): Promise<Record<string, RefEntry> | { reason: string }> {
-  const bytesGuess = shape.reduce((a, b) => a * b, 1) * 16;
-  if (bytesGuess > INLINE_MAX_BYTES) return { reason: `variable-length strings too many to inline (${shape.join('x')})` };
-  const { data } = await ds.read();
-  const chunk = vlenUtf8Chunk(data as ArrayLike<string | null>);
-  if (chunk.length > INLINE_MAX_BYTES) return { reason: `variable-length strings of ${chunk.length} bytes exceed the inline limit` };
+/** The whole dataset read through coh5 into one inlined chunk: VLenUTF8 / VLenArray for heap data, else the raw element bytes (repacked without padding). */
+async function inlineChunk(ds: Dataset, z: ZarrArray): Promise<Record<string, RefEntry> | { reason: string }> {
+  const shape = ds.shape!;
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (count === 0) return {};
+  const why = z.type.vlen ? 'variable-length data' : z.type.decoded ? 'integers with a non-standard bit layout' : ds.filters.length ? `filter ${ds.filters.map((f) => f.name).join(', ')} (not in numcodecs)` : 'compound with padding';
+  const guess = count * (z.type.vlen ? 16 : ds.datatype.size);
+  if (guess > INLINE_MAX_BYTES) return { reason: `${why}, too large to inline (about ${guess} bytes > ${INLINE_MAX_BYTES})` };
+  let chunk: Uint8Array;
+  if (z.type.vlen === 'utf8') chunk = vlenUtf8Chunk((await ds.read()).data as ArrayLike<string | null>);
+  else if (z.type.vlen === 'array') chunk = vlenChunk(Array.from((await ds.read()).data as ArrayLike<ArrayBufferView>, (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)));
+  else if (z.type.decoded) {
+    const data = (await ds.read()).data as ArrayBufferView;
+    chunk = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  } else chunk = z.type.pack ? repack(await ds.readRaw(), ds.datatype.size, z.type.pack) : await ds.readRaw();
+  if (chunk.length > INLINE_MAX_BYTES) return { reason: `${why}, ${chunk.length} bytes: too large to inline` };
   return { [shape.length ? shape.map(() => 0).join('.') : '0']: `base64:${base64(chunk)}` };
+}
+
+/** Elements of `size` bytes with members at (offset, size), packed member after member. */
+function repack(raw: Uint8Array, size: number, pack: Array<[number, number]>): Uint8Array {
+  const packed = pack.reduce((n, [, s]) => n + s, 0);
+  const n = Math.floor(raw.length / size);
+  const out = new Uint8Array(n * packed);
+  for (let e = 0; e < n; e++) {
+    let o = e * packed;
+    for (const [off, s] of pack) {
+      out.set(raw.subarray(e * size + off, e * size + off + s), o);
+      o += s;
+    }
+  }
+  return out;
 }
 
 /** Dimension names per variable of one group, as netCDF-4 / h5netcdf name them (null when the group cannot be labelled). */
@@ -349,11 +396,17 @@ export async function buildReferences(file: H5File, options: BuildOptions = {}):
       skipped.push({ path, reason: z.reason });
       continue;
     }
-    z.meta.fill_value = z.vlen ? null : fillAttribute(raw._FillValue);
+    z.meta.fill_value = z.type.vlen ? null : fillAttribute(raw._FillValue);
     let chunks: Record<string, RefEntry> | { reason: string };
     try {
-      chunks = z.vlen ? await vlenChunk(node, node.shape!) : await chunkRefs(node, url, base);
-      if (!('reason' in chunks) && !z.vlen) {
+      chunks = z.inline ? await inlineChunk(node, z) : await chunkRefs(node, url, base);
+      if ('reason' in chunks && !z.inline) {
+        // Chunks Zarr cannot take as stored (filter mask, unfiltered edges): the decoded values, inlined.
+        const whole = zarray(node) as ZarrArray;
+        Object.assign(z, { inline: true, meta: { ...whole.meta, chunks: node.shape!.map((n) => Math.max(n, 1)), compressor: null, filters: null, fill_value: z.meta.fill_value } });
+        const inlined = await inlineChunk(node, z);
+        chunks = 'reason' in inlined ? { reason: `${chunks.reason}; ${inlined.reason}` } : inlined;
+      } else if (!z.inline) {
         const unwritten = unwrittenChunks(node, z, chunks);
         chunks = 'reason' in unwritten ? unwritten : { ...chunks, ...unwritten };
       }
