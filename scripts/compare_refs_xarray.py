@@ -78,6 +78,9 @@ def same_value(a, b):
             return False
         if a.dtype.kind in 'fc':
             return bool(np.array_equal(a, b, equal_nan=True))
+        if a.dtype.names is not None:
+            # Structured: member by member, so NaN equals NaN inside records too.
+            return a.dtype.names == b.dtype.names and all(same_value(a[n], b[n]) for n in a.dtype.names)
         if a.dtype.kind == 'O':
             return all(same_value(x, y) for x, y in zip(a.ravel(), b.ravel()))
         return bool(np.array_equal(a, b))

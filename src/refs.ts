@@ -6,6 +6,7 @@
  * deflate (numcodecs zlib) and shuffle filters. Core module: no Node built-ins.
  */
 import { H5Error } from './errors.js';
+import type { Attribute } from './attributes.js';
 import type { H5File } from './file.js';
 import { lookupChunks } from './format/chunk-index.js';
 import type { Datatype } from './format/types.js';
@@ -85,18 +86,21 @@ interface ZarrType {
   item?: string;
   /** Integers with a non-standard bit layout (N-bit): read as numbers, inlined as whole little-endian integers. */
   decoded?: boolean;
-  /** Members (offset, size) to copy out of each element when the file's compound has padding. */
-  pack?: Array<[number, number]>;
 }
 
 function zarrType(ds: Dataset): ZarrType | { reason: string } {
   const dt = ds.datatype;
   if (isBool(dt)) return { dtype: '|b1' };
+  // h5py strips the trailing spaces of space-padded strings; Zarr's |S keeps them.
+  if (dt.class === 'string' && dt.padding === 'spacepad') return { reason: 'space-padded strings (h5py strips the padding, Zarr keeps it)' };
   if (dt.class === 'string') return { dtype: `|S${dt.size}` };
+  // h5netcdf reads a scalar variable-length string as numpy <U, a scalar sequence as its base type.
+  if (dt.class === 'vlen' && !ds.shape!.length) return { reason: `scalar variable-length ${dt.kind} (h5netcdf reads it as a fixed-size value)` };
   if (dt.class === 'vlen' && dt.kind === 'string') return { dtype: '|O', vlen: 'utf8' };
   if (dt.class === 'vlen') {
+    if (dt.base.class !== 'integer' && dt.base.class !== 'float' || dt.base.order === '>') return { reason: `variable-length sequence of ${dt.base.class === 'integer' || dt.base.class === 'float' ? 'big-endian ' : ''}${dt.base.class}` };
     // Sequences are read into host (little-endian) typed arrays.
-    const code = numpyCode(dt.base)?.replace('>', '<');
+    const code = numpyCode(dt.base);
     return code ? { dtype: '|O', vlen: 'array', item: code } : { reason: `variable-length sequence of ${dt.base.class}` };
   }
   if (dt.class === 'compound') {
@@ -107,7 +111,6 @@ function zarrType(ds: Dataset): ZarrType | { reason: string } {
       const code = numpyCode(r!.type);
       if (code && r!.type.size >= 4) return { dtype: `${code[0]}c${2 * r!.type.size}` };
     }
-    // Zarr v2's structured dtypes are packed: with padding between members, the values are repacked and inlined.
     const fields: ZarrField[] = [];
     const pack: Array<[number, number]> = [];
     let at = 0;
@@ -118,7 +121,9 @@ function zarrType(ds: Dataset): ZarrType | { reason: string } {
       pack.push([m.offset, m.type.size]);
       at += m.type.size;
     }
-    return at === dt.size && pack.every(([o], k) => k === 0 ? o === 0 : o === pack[k - 1]![0] + pack[k - 1]![1]) ? { dtype: fields } : { dtype: fields, pack };
+    // Zarr v2's structured dtypes are packed; h5netcdf keeps the file's offsets and itemsize, so a padded compound reads back as another dtype.
+    const packed = at === dt.size && pack.every(([o], k) => (k === 0 ? o === 0 : o === pack[k - 1]![0] + pack[k - 1]![1]));
+    return packed ? { dtype: fields } : { reason: 'compound with padding (Zarr v2 structured dtypes have no offsets)' };
   }
   // Enums are stored as their integer base and bitfields as unsigned integers: Zarr reads the same numbers.
   // HDF5 2.0's complex class stores (real, imaginary) pairs of floats, numpy's complex64/complex128 bytes.
@@ -151,7 +156,7 @@ function zarray(ds: Dataset): ZarrArray | { reason: string } {
   if (ds.info.external) return { reason: 'external raw storage' };
   let filters: ZarrFilter[] | null = null;
   let compressor: ZarrFilter | null = null;
-  let inline = type.vlen !== undefined || type.pack !== undefined || type.decoded === true;
+  let inline = type.vlen !== undefined || type.decoded === true;
   for (const f of ds.filters) {
     // Zarr v2 applies its filters before the compressor: shuffle must precede deflate, as in HDF5.
     if (f.id === SHUFFLE && !compressor) (filters ??= []).push({ id: 'shuffle', elementsize: ds.datatype.size });
@@ -211,14 +216,42 @@ function jsonSafe(v: unknown): unknown {
  */
 const HIDDEN_ATTRS = new Set(['DIMENSION_LIST', 'REFERENCE_LIST', 'CLASS', 'NAME', '_Netcdf4Dimid', '_Netcdf4Coordinates', '_nc3_strict', '_NCProperties']);
 
-function zattrs(attrs: Record<string, unknown>): Record<string, unknown> {
+/** Marks a whole-number float inside an attribute array, written as `n.0` so Python reads a float back. */
+const FLOAT_MARK = '\u0000coh5-float:';
+
+/** An attribute value shaped as h5netcdf shows it: nested lists by its dataspace, a one-element array as its element. */
+function shaped(a: Attribute): unknown {
+  const j = jsonSafe(a.value);
+  if (!Array.isArray(j) || !a.shape || a.shape.length === 0) return j;
+  if (a.shape.length === 1 && a.shape[0] === 1) return j[0];
+  const floats = a.datatype.class === 'float' ? j.map((x) => (typeof x === 'number' && Number.isInteger(x) && Math.abs(x) < 1e21 ? `${FLOAT_MARK}${x}` : x)) : j;
+  const nest = (at: number, d: number): unknown[] => {
+    const n = a.shape![d]!;
+    const step = a.shape!.slice(d + 1).reduce((p, q) => p * q, 1);
+    return Array.from({ length: n }, (_, k) => (d === a.shape!.length - 1 ? floats[at + k] : nest(at + k * step, d + 1)));
+  };
+  return nest(0, 0);
+}
+
+/**
+ * .zattrs from an object's attributes, or the attribute that has no JSON form xarray reads back
+ * as h5netcdf shows it (compound and complex values, arrays of unsigned integers).
+ */
+function zattrs(list: Attribute[]): { attrs: Record<string, unknown>; unexpressed?: string } {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(attrs)) {
-    if (HIDDEN_ATTRS.has(k)) continue;
-    const j = jsonSafe(v);
-    if (j !== undefined) out[k] = j;
+  let unexpressed: string | undefined;
+  for (const a of list) {
+    if (HIDDEN_ATTRS.has(a.name)) continue;
+    // JSON integers come back as int64, so an array of unsigned integers would change kind.
+    const unsignedArray = a.datatype.class === 'integer' && !a.datatype.signed && (a.shape?.reduce((p, q) => p * q, 1) ?? 0) > 1 && a.shape!.length > 0;
+    if (a.datatype.class === 'compound' || a.datatype.class === 'complex' || unsignedArray) {
+      unexpressed ??= a.name;
+      continue;
+    }
+    const j = shaped(a);
+    if (j !== undefined) out[a.name] = j;
   }
-  return out;
+  return unexpressed === undefined ? { attrs: out } : { attrs: out, unexpressed };
 }
 
 /** A scalar `_FillValue` attribute (or a one-element array of one), as Zarr's fill_value; else null. */
@@ -232,7 +265,9 @@ function fillAttribute(v: unknown): unknown {
  * string entries to Zarr as ASCII bytes, so raw UTF-8 attribute text fails to open.
  */
 function jsonText(v: unknown): string {
-  return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(v)
+    .replace(/"\\u0000coh5-float:(-?\d+)"/g, '$1.0')
+    .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function gridOf(shape: number[], chunks: number[]): number[] {
@@ -275,7 +310,9 @@ function unwrittenChunks(ds: Dataset, z: ZarrArray, present: Record<string, RefE
   const shape = ds.shape!;
   const hdf5Fill = ds.fillvalue ?? 0;
   const zf = z.meta.fill_value;
-  if (zf !== null && (zf === fillValue(hdf5Fill) || (zf === 'NaN' && Number.isNaN(hdf5Fill)))) return {};
+  // fsspec's reference mapper can raise KeyError for a chunk it does not hold even where fill_value
+  // covers it, so unwritten chunks are spelled out whenever they fit; beyond that, fill_value serves.
+  const fillCovers = zf !== null && (zf === fillValue(hdf5Fill) || (zf === 'NaN' && Number.isNaN(hdf5Fill)));
   const chunks = z.meta.chunks as number[];
   const grid = gridOf(shape, chunks);
   const total = grid.reduce((a, b) => a * b, 1);
@@ -283,6 +320,7 @@ function unwrittenChunks(ds: Dataset, z: ZarrArray, present: Record<string, RefE
   if (missing <= 0) return {};
   const elements = chunks.reduce((a, b) => a * b, 1);
   const bytes = missing * elements * ds.datatype.size;
+  if (bytes > INLINE_MAX_BYTES && fillCovers) return {};
   if (bytes > INLINE_MAX_BYTES) return { reason: `${missing} unwritten chunks (${bytes} bytes of fill value) exceed the ${INLINE_MAX_BYTES}-byte inline limit` };
   const entry = `base64:${base64(fillChunk(ds.info.fillBytes ?? new Uint8Array(ds.datatype.size), elements, z.pipeline))}`;
   const out: Record<string, RefEntry> = {};
@@ -295,12 +333,12 @@ function unwrittenChunks(ds: Dataset, z: ZarrArray, present: Record<string, RefE
   return out;
 }
 
-/** The whole dataset read through coh5 into one inlined chunk: VLenUTF8 / VLenArray for heap data, else the raw element bytes (repacked without padding). */
+/** The whole dataset read through coh5 into one inlined chunk: VLenUTF8 / VLenArray for heap data, else the raw element bytes. */
 async function inlineChunk(ds: Dataset, z: ZarrArray): Promise<Record<string, RefEntry> | { reason: string }> {
   const shape = ds.shape!;
   const count = shape.reduce((a, b) => a * b, 1);
   if (count === 0) return {};
-  const why = z.type.vlen ? 'variable-length data' : z.type.decoded ? 'integers with a non-standard bit layout' : ds.filters.length ? `filter ${ds.filters.map((f) => f.name).join(', ')} (not in numcodecs)` : 'compound with padding';
+  const why = z.type.vlen ? 'variable-length data' : z.type.decoded ? 'integers with a non-standard bit layout' : ds.filters.length ? `filter ${ds.filters.map((f) => f.name).join(', ')} (not in numcodecs)` : 'chunks Zarr cannot take as stored';
   const guess = count * (z.type.vlen ? 16 : ds.datatype.size);
   if (guess > INLINE_MAX_BYTES) return { reason: `${why}, too large to inline (about ${guess} bytes > ${INLINE_MAX_BYTES})` };
   let chunk: Uint8Array;
@@ -309,24 +347,9 @@ async function inlineChunk(ds: Dataset, z: ZarrArray): Promise<Record<string, Re
   else if (z.type.decoded) {
     const data = (await ds.read()).data as ArrayBufferView;
     chunk = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  } else chunk = z.type.pack ? repack(await ds.readRaw(), ds.datatype.size, z.type.pack) : await ds.readRaw();
+  } else chunk = await ds.readRaw();
   if (chunk.length > INLINE_MAX_BYTES) return { reason: `${why}, ${chunk.length} bytes: too large to inline` };
   return { [shape.length ? shape.map(() => 0).join('.') : '0']: `base64:${base64(chunk)}` };
-}
-
-/** Elements of `size` bytes with members at (offset, size), packed member after member. */
-function repack(raw: Uint8Array, size: number, pack: Array<[number, number]>): Uint8Array {
-  const packed = pack.reduce((n, [, s]) => n + s, 0);
-  const n = Math.floor(raw.length / size);
-  const out = new Uint8Array(n * packed);
-  for (let e = 0; e < n; e++) {
-    let o = e * packed;
-    for (const [off, s] of pack) {
-      out.set(raw.subarray(e * size + off, e * size + off + s), o);
-      o += s;
-    }
-  }
-  return out;
 }
 
 /** Dimension names per variable of one group, as netCDF-4 / h5netcdf name them (null when the group cannot be labelled). */
@@ -371,27 +394,33 @@ export async function buildReferences(file: H5File, options: BuildOptions = {}):
   };
   refs['.zgroup'] = JSON.stringify({ zarr_format: 2 });
   // Attributes that cannot be read are left out (and reported), not fatal: the data may still be fine.
-  const rawAttrs = async (node: { path: string; attrs(): Promise<Record<string, unknown>> }): Promise<Record<string, unknown>> => {
+  const rawAttrs = async (node: { path: string; attributes(): Promise<Attribute[]> }): Promise<Attribute[]> => {
     try {
-      return await node.attrs();
+      return await node.attributes();
     } catch (e) {
       if (!(e instanceof H5Error) || e.code === 'Network' || e.code === 'Aborted') throw e;
       warnings.push({ path: node.path, message: `attributes left out: ${e.message}` });
-      return {};
+      return [];
     }
   };
-  if (withAttrs) refs['.zattrs'] = jsonText(zattrs(await rawAttrs(file)));
+  if (withAttrs) refs['.zattrs'] = jsonText(zattrs(await rawAttrs(file)).attrs);
   for await (const { path, node } of file.walk()) {
     if (!node || node.kind === 'datatype') continue;
     if (node.kind === 'group') {
       refs[key(path, '.zgroup')] = JSON.stringify({ zarr_format: 2 });
-      if (withAttrs) refs[key(path, '.zattrs')] = jsonText(zattrs(await rawAttrs(node)));
+      if (withAttrs) refs[key(path, '.zattrs')] = jsonText(zattrs(await rawAttrs(node)).attrs);
       continue;
     }
-    const raw = await rawAttrs(node);
+    const list = await rawAttrs(node);
+    const raw: Record<string, unknown> = Object.fromEntries(list.map((a) => [a.name, a.value]));
     // netCDF-4 writes a scale for a dimension that has no variable; h5netcdf shows no variable either.
     if (isDimOnly(raw)) continue;
     const z = zarray(node);
+    const za = withAttrs ? zattrs(list) : { attrs: {} };
+    if (za.unexpressed !== undefined) {
+      skipped.push({ path, reason: `attribute ${za.unexpressed}: a compound, complex or unsigned-array value, which JSON attributes cannot carry` });
+      continue;
+    }
     if ('reason' in z) {
       skipped.push({ path, reason: z.reason });
       continue;
@@ -420,7 +449,7 @@ export async function buildReferences(file: H5File, options: BuildOptions = {}):
     }
     refs[key(path, '.zarray')] = jsonText(z.meta);
     // xarray takes _FillValue from fill_value; kept in .zattrs too it would be the same value twice.
-    const attrs = withAttrs ? zattrs(raw) : {};
+    const attrs: Record<string, unknown> = za.attrs;
     if (z.meta.fill_value !== null) delete attrs._FillValue;
     attrs._ARRAY_DIMENSIONS = await dimsOf(path, node.shape!);
     refs[key(path, '.zattrs')] = jsonText(attrs);
