@@ -404,7 +404,18 @@ export async function buildReferences(file: H5File, options: BuildOptions = {}):
     }
   };
   if (withAttrs) refs['.zattrs'] = jsonText(zattrs(await rawAttrs(file)).attrs);
-  for await (const { path, node } of file.walk()) {
+  for await (const { path, node: linked, link } of file.walk()) {
+    // fsspec and Zarr take a backslash in a key as a path separator.
+    if (link.name.includes('\\')) {
+      skipped.push({ path, reason: 'a name with a backslash, which Zarr keys cannot hold' });
+      continue;
+    }
+    if (link.kind === 'external') {
+      skipped.push({ path, reason: `external link to ${link.file}:${link.path}` });
+      continue;
+    }
+    // A soft link to a dataset is referenced as a second copy of its metadata and chunk references, as h5netcdf shows it.
+    const node = link.kind === 'soft' ? await file.get(path).then((n) => (n.kind === 'dataset' ? n : null), () => null) : linked;
     if (!node || node.kind === 'datatype') continue;
     if (node.kind === 'group') {
       refs[key(path, '.zgroup')] = JSON.stringify({ zarr_format: 2 });
