@@ -54,12 +54,36 @@ function zlibStored(raw: Uint8Array): Uint8Array {
   return out;
 }
 
+/** A chunk's element bytes through the dataset's (shuffle, zlib) pipeline, as Zarr decodes it. */
+export function encodeChunk(raw: Uint8Array, elementSize: number, pipeline: { shuffle: boolean; zlib: boolean }): Uint8Array {
+  const shuffled = pipeline.shuffle ? shuffle(raw, elementSize) : raw;
+  return pipeline.zlib ? zlibStored(shuffled) : shuffled;
+}
+
 /** One whole chunk of the fill value, through the dataset's (shuffle, zlib) pipeline. */
 export function fillChunk(fill: Uint8Array, elements: number, pipeline: { shuffle: boolean; zlib: boolean }): Uint8Array {
-  let raw: Uint8Array = new Uint8Array(fill.length * elements);
+  const raw = new Uint8Array(fill.length * elements);
   if (fill.some((b) => b !== 0)) for (let i = 0; i < elements; i++) raw.set(fill, i * fill.length);
-  if (pipeline.shuffle) raw = shuffle(raw, fill.length);
-  return pipeline.zlib ? zlibStored(raw) : raw;
+  return encodeChunk(raw, fill.length, pipeline);
+}
+
+/**
+ * The bytes of a block of `part` elements (row-major) placed at the start of each dimension of a
+ * whole chunk of `whole` elements, the rest zero: Zarr's edge chunks are always whole.
+ */
+export function wholeChunk(block: Uint8Array, part: number[], whole: number[], elementSize: number): Uint8Array {
+  if (part.every((n, d) => n === whole[d])) return block;
+  const out = new Uint8Array(whole.reduce((a, b) => a * b, elementSize));
+  const rows = part.length ? part.slice(0, -1).reduce((a, b) => a * b, 1) : 1;
+  const rowBytes = (part.length ? part[part.length - 1]! : 1) * elementSize;
+  const at = part.map(() => 0);
+  for (let r = 0; r < rows; r++) {
+    let o = 0;
+    for (let d = 0; d < whole.length; d++) o = o * whole[d]! + (d === whole.length - 1 ? 0 : at[d]!);
+    out.set(block.subarray(r * rowBytes, (r + 1) * rowBytes), o * elementSize);
+    for (let d = part.length - 2; d >= 0 && ++at[d]! === part[d]; d--) at[d] = 0;
+  }
+  return out;
 }
 
 /** numcodecs VLenUTF8: item count, then each item's byte length and UTF-8 bytes (all little-endian uint32). */

@@ -13,7 +13,7 @@ import type { Datatype } from './format/types.js';
 import { openGroup } from './labeled.js';
 import { isDimOnly } from './labeled/dims.js';
 import type { Dataset } from './objects.js';
-import { base64, fillChunk, INLINE_MAX_BYTES, vlenChunk, vlenUtf8Chunk } from './refs-inline.js';
+import { base64, encodeChunk, fillChunk, INLINE_MAX_BYTES, vlenChunk, vlenUtf8Chunk, wholeChunk } from './refs-inline.js';
 import type { Complex } from './values/column.js';
 import { isReference } from './values/reference.js';
 
@@ -142,7 +142,8 @@ interface ZarrArray {
   type: ZarrType;
   /** The values are read through coh5 and inlined whole (heap data, padding, filters numcodecs lacks). */
   inline: boolean;
-  pipeline: { shuffle: boolean; zlib: boolean };
+  /** How coh5 encodes a chunk it writes inline (fill or re-encoded chunks); null when it cannot (Blosc). */
+  pipeline: { shuffle: boolean; zlib: boolean } | null;
 }
 
 /** Zarr v2 .zarray for a dataset (fill_value decided by the caller), or the reason it cannot be expressed. */
@@ -173,7 +174,8 @@ function zarray(ds: Dataset): ZarrArray | { reason: string } {
   // Zarr needs chunks of at least 1 even along a zero-length dimension (which then has no chunk keys).
   const chunks = layout.class === 'chunked' ? layout.chunkDims : shape.map((n) => Math.max(n, 1));
   const meta = { zarr_format: 2, shape, chunks, dtype: type.dtype, compressor, filters, fill_value: null as unknown, order: 'C', dimension_separator: '.' };
-  return { meta, type, inline: false, pipeline: { shuffle: filters !== null, zlib: compressor !== null } };
+  const pipeline = compressor === null || compressor.id === 'zlib' ? { shuffle: filters !== null, zlib: compressor !== null } : null;
+  return { meta, type, inline: false, pipeline };
 }
 
 function fillValue(v: unknown, complex = false): unknown {
@@ -275,11 +277,14 @@ function gridOf(shape: number[], chunks: number[]): number[] {
 }
 
 /** The chunk references of one dataset, keyed 'i.j.k', or the reason some chunk cannot be referenced as is. */
-async function chunkRefs(ds: Dataset, url: string, base: number): Promise<Record<string, RefEntry> | { reason: string }> {
+async function chunkRefs(ds: Dataset, z: ZarrArray, url: string, base: number): Promise<Record<string, RefEntry> | { reason: string }> {
   const layout = ds.info.layout;
   const shape = ds.shape!;
   const scalarKey = shape.length ? shape.map(() => 0).join('.') : '0';
   const out: Record<string, RefEntry> = {};
+  // Chunks that skipped a filter (filter mask) or were left unfiltered at the edge: read through coh5
+  // and re-encoded with the dataset's shuffle and zlib (stored blocks), so Zarr's one pipeline reads every chunk.
+  const reencode: number[][] = [];
   if (layout.class === 'compact') {
     out[scalarKey] = `base64:${base64(layout.data)}`;
   } else if (layout.class === 'contiguous') {
@@ -291,12 +296,25 @@ async function chunkRefs(ds: Dataset, url: string, base: number): Promise<Record
     for (const r of recs) {
       const coords = r.offset.map((o, d) => o / layout.chunkDims[d]!);
       if (coords.some((c, d) => c * layout.chunkDims[d]! >= shape[d]!)) continue; // beyond the current extent
-      if (r.filterMask !== 0) return { reason: 'chunks that skip filters (filter mask)' };
-      if (info.filters.length && layout.dontFilterPartialEdgeChunks && coords.some((c, d) => (c + 1) * layout.chunkDims[d]! > shape[d]!)) {
-        return { reason: 'unfiltered partial edge chunks' };
-      }
-      out[coords.join('.')] = [url, base + r.address, r.size];
+      const unfilteredEdge = info.filters.length > 0 && layout.dontFilterPartialEdgeChunks && coords.some((c, d) => (c + 1) * layout.chunkDims[d]! > shape[d]!);
+      if (r.filterMask !== 0 || unfilteredEdge) reencode.push(coords);
+      else out[coords.join('.')] = [url, base + r.address, r.size];
     }
+  }
+  if (!reencode.length) return out;
+  const layout2 = layout as Extract<typeof layout, { class: 'chunked' }>;
+  const size = ds.datatype.size;
+  const chunkDims = layout2.chunkDims.slice(0, shape.length);
+  const chunkBytes = chunkDims.reduce((a, b) => a * b, size);
+  if (!z.pipeline) return { reason: 'chunks that skip filters (filter mask or unfiltered edges) under Blosc' };
+  if (reencode.length * chunkBytes > INLINE_MAX_BYTES) {
+    return { reason: `${reencode.length} chunks that skip filters (filter mask or unfiltered edges), too large to re-encode inline (${reencode.length * chunkBytes} bytes > ${INLINE_MAX_BYTES})` };
+  }
+  for (const coords of reencode) {
+    const sel = coords.map((c, d): [number, number] => [c * chunkDims[d]!, Math.min((c + 1) * chunkDims[d]!, shape[d]!)]);
+    const block = await ds.readRaw(sel);
+    const raw = wholeChunk(block, sel.map(([a, b]) => b - a), chunkDims, size);
+    out[coords.join('.')] = `base64:${base64(encodeChunk(raw, size, z.pipeline))}`;
   }
   return out;
 }
@@ -321,6 +339,8 @@ function unwrittenChunks(ds: Dataset, z: ZarrArray, present: Record<string, RefE
   const elements = chunks.reduce((a, b) => a * b, 1);
   const bytes = missing * elements * ds.datatype.size;
   if (bytes > INLINE_MAX_BYTES && fillCovers) return {};
+  if (!z.pipeline && fillCovers) return {};
+  if (!z.pipeline) return { reason: `${missing} unwritten chunks under Blosc, which coh5 cannot write` };
   if (bytes > INLINE_MAX_BYTES) return { reason: `${missing} unwritten chunks (${bytes} bytes of fill value) exceed the ${INLINE_MAX_BYTES}-byte inline limit` };
   const entry = `base64:${base64(fillChunk(ds.info.fillBytes ?? new Uint8Array(ds.datatype.size), elements, z.pipeline))}`;
   const out: Record<string, RefEntry> = {};
@@ -439,7 +459,7 @@ export async function buildReferences(file: H5File, options: BuildOptions = {}):
     z.meta.fill_value = z.type.vlen ? null : fillAttribute(raw._FillValue);
     let chunks: Record<string, RefEntry> | { reason: string };
     try {
-      chunks = z.inline ? await inlineChunk(node, z) : await chunkRefs(node, url, base);
+      chunks = z.inline ? await inlineChunk(node, z) : await chunkRefs(node, z, url, base);
       if ('reason' in chunks && !z.inline) {
         // Chunks Zarr cannot take as stored (filter mask, unfiltered edges): the decoded values, inlined.
         const whole = zarray(node) as ZarrArray;
