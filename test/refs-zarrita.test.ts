@@ -11,7 +11,7 @@ import { open, type Dataset, type H5File } from '../src/node.js';
 import { buildReferences } from '../src/refs.js';
 import { RangeServer } from './helpers/range-server.js';
 
-const FIXTURES = ['example.h5', 'layouts_latest.h5', 'layouts_earliest.h5', 'filters_latest.h5', 'large_2d.h5', 'userblock_512.h5', 'spaces_latest.h5', 'dtypes_latest.h5'];
+const FIXTURES = ['example.h5', 'layouts_latest.h5', 'layouts_earliest.h5', 'filters_latest.h5', 'large_2d.h5', 'userblock_512.h5', 'spaces_latest.h5', 'dtypes_latest.h5', 'filters/deflate_shuffle_fletcher32.h5'];
 
 let server: RangeServer;
 beforeAll(async () => {
@@ -97,6 +97,16 @@ describe('kerchunk references read back with zarrita', () => {
     // numpy has no half-precision complex; h5py reads a compound of floats r and i as complex, and so do the references.
     expect(skipped.map((x) => x.path)).toEqual(expect.arrayContaining(['/c4_le', '/c4_be']));
     expect(meta('compound_style_c16').dtype).toBe('<c16');
+    await file.close();
+  });
+
+  it('re-encodes alone a chunk stored without its filters (filter mask), the others stay references', async () => {
+    const file = await open(server.urlOf('/filters/deflate_shuffle_fletcher32.h5'));
+    const { refs, skipped } = await buildReferences(file);
+    expect(skipped.map((s) => s.path)).not.toContain('/gzip_masked_chunk');
+    const entries = [0, 1, 2, 3].map((k) => refs.refs[`gzip_masked_chunk/${k}.0`]);
+    expect(entries.map((e) => (typeof e === 'string' ? 'inline' : 'ref'))).toEqual(['ref', 'ref', 'inline', 'ref']);
+    expect(JSON.parse(refs.refs['gzip_masked_chunk/.zarray'] as string)).toMatchObject({ chunks: [1, 100], compressor: { id: 'zlib' } });
     await file.close();
   });
 
