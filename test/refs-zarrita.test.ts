@@ -100,6 +100,17 @@ describe('kerchunk references read back with zarrita', () => {
     await file.close();
   });
 
+  it('writes attributes as h5netcdf shows them: by their shape, one-element arrays as the element, whole floats as floats', async () => {
+    const file = await open(new URL('../fixtures/attrs_latest.h5', import.meta.url).pathname);
+    const { refs } = await buildReferences(file);
+    const shapes = refs.refs['shapes/.zattrs'] as string;
+    expect(JSON.parse(shapes)).toMatchObject({ mat_i2: [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]], scalar_i4: 7 });
+    // Python's json reads 0.0 as a float and 0 as an int: the text decides the dtype xarray shows.
+    expect(shapes).toContain('"vec_f8":[0.0,0.25,0.5,0.75,1.0]');
+    expect(JSON.parse(refs.refs['dense/.zattrs'] as string).attr01).toBe(0);
+    await file.close();
+  });
+
   it('re-encodes alone a chunk stored without its filters (filter mask), the others stay references', async () => {
     const file = await open(server.urlOf('/filters/deflate_shuffle_fletcher32.h5'));
     const { refs, skipped } = await buildReferences(file);
