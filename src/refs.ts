@@ -81,8 +81,8 @@ function fieldCode(dt: Datatype): string | [string, number[]] | { reason: string
 /** How a datatype maps to Zarr v2: the dtype, and whether the values must be inlined (heap data). */
 interface ZarrType {
   dtype: ZarrDtype;
-  /** Heap data read and inlined: 'utf8' strings or 'array' sequences of `item` (numcodecs VLenUTF8 / VLenArray). */
-  vlen?: 'utf8' | 'array';
+  /** Heap data read and inlined: 'utf8' strings or 'array' sequences of `item` (numcodecs VLenUTF8 / VLenArray), or one 'utf32' string as numpy <U. */
+  vlen?: 'utf8' | 'array' | 'utf32';
   item?: string;
   /** Integers with a non-standard bit layout (N-bit): read as numbers, inlined as whole little-endian integers. */
   decoded?: boolean;
@@ -94,8 +94,9 @@ function zarrType(ds: Dataset): ZarrType | { reason: string } {
   // h5py strips the trailing spaces of space-padded strings; Zarr's |S keeps them.
   if (dt.class === 'string' && dt.padding === 'spacepad') return { reason: 'space-padded strings (h5py strips the padding, Zarr keeps it)' };
   if (dt.class === 'string') return { dtype: `|S${dt.size}` };
-  // h5netcdf reads a scalar variable-length string as numpy <U, a scalar sequence as its base type.
-  if (dt.class === 'vlen' && !ds.shape!.length) return { reason: `scalar variable-length ${dt.kind} (h5netcdf reads it as a fixed-size value)` };
+  // h5netcdf reads a scalar variable-length string as numpy <U of its length (fixed when inlined), a scalar sequence as its base type.
+  if (dt.class === 'vlen' && dt.kind === 'string' && !ds.shape!.length) return { dtype: '<U1', vlen: 'utf32' };
+  if (dt.class === 'vlen' && !ds.shape!.length) return { reason: 'scalar variable-length sequence (h5netcdf reads it as its base type)' };
   if (dt.class === 'vlen' && dt.kind === 'string') return { dtype: '|O', vlen: 'utf8' };
   if (dt.class === 'vlen') {
     if (dt.base.class !== 'integer' && dt.base.class !== 'float' || dt.base.order === '>') return { reason: `variable-length sequence of ${dt.base.class === 'integer' || dt.base.class === 'float' ? 'big-endian ' : ''}${dt.base.class}` };
@@ -362,7 +363,12 @@ async function inlineChunk(ds: Dataset, z: ZarrArray): Promise<Record<string, Re
   const guess = count * (z.type.vlen ? 16 : ds.datatype.size);
   if (guess > INLINE_MAX_BYTES) return { reason: `${why}, too large to inline (about ${guess} bytes > ${INLINE_MAX_BYTES})` };
   let chunk: Uint8Array;
-  if (z.type.vlen === 'utf8') chunk = vlenUtf8Chunk((await ds.read()).data as ArrayLike<string | null>);
+  if (z.type.vlen === 'utf32') {
+    const text = Array.from(String(((await ds.read()).data as ArrayLike<string | null>)[0] ?? ''), (c) => c.codePointAt(0)!);
+    z.meta.dtype = `<U${Math.max(1, text.length)}`;
+    chunk = new Uint8Array(4 * Math.max(1, text.length));
+    text.forEach((c, k) => new DataView(chunk.buffer).setUint32(4 * k, c, true));
+  } else if (z.type.vlen === 'utf8') chunk = vlenUtf8Chunk((await ds.read()).data as ArrayLike<string | null>);
   else if (z.type.vlen === 'array') chunk = vlenChunk(Array.from((await ds.read()).data as ArrayLike<ArrayBufferView>, (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)));
   else if (z.type.decoded) {
     const data = (await ds.read()).data as ArrayBufferView;
