@@ -54,10 +54,78 @@ function zlibStored(raw: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Deflate's length symbols 257..284: base lengths and extra bits (RFC 1951, 3.2.5). */
+const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227];
+const LENGTH_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5];
+
+/**
+ * A zlib stream of one fixed-Huffman deflate block that codes runs of equal bytes as matches at
+ * distance 1 (run-length coding): a fill chunk of any size shrinks to a few bytes per 258.
+ */
+function zlibRuns(raw: Uint8Array): Uint8Array {
+  const out: number[] = [0x78, 0x01];
+  let acc = 0;
+  let nbits = 0;
+  const bits = (v: number, n: number) => {
+    acc |= v << nbits;
+    nbits += n;
+    while (nbits >= 8) {
+      out.push(acc & 0xff);
+      acc >>>= 8;
+      nbits -= 8;
+    }
+  };
+  // Huffman codes go most significant bit first.
+  const code = (c: number, n: number) => {
+    let r = 0;
+    for (let i = 0; i < n; i++) r |= ((c >> i) & 1) << (n - 1 - i);
+    bits(r, n);
+  };
+  const symbol = (s: number) => {
+    if (s < 144) code(0x30 + s, 8);
+    else if (s < 256) code(0x190 + s - 144, 9);
+    else if (s < 280) code(s - 256, 7);
+    else code(0xc0 + s - 280, 8);
+  };
+  const match = (len: number) => {
+    if (len === 258) symbol(285);
+    else {
+      let k = LENGTH_BASE.length - 1;
+      while (LENGTH_BASE[k]! > len) k--;
+      symbol(257 + k);
+      bits(len - LENGTH_BASE[k]!, LENGTH_EXTRA[k]!);
+    }
+    code(0, 5); // distance 1
+  };
+  bits(1, 1); // BFINAL
+  bits(1, 2); // BTYPE 01: fixed Huffman codes
+  for (let i = 0; i < raw.length; ) {
+    const b = raw[i]!;
+    let run = 1;
+    while (i + run < raw.length && raw[i + run] === b) run++;
+    symbol(b);
+    let left = run - 1;
+    while (left >= 3) {
+      const len = Math.min(258, left === 259 || left === 260 ? left - 3 : left);
+      match(len);
+      left -= len;
+    }
+    for (; left > 0; left--) symbol(b);
+    i += run;
+  }
+  symbol(256);
+  if (nbits) out.push(acc & 0xff);
+  const a = adler32(raw);
+  out.push(a >>> 24, (a >>> 16) & 0xff, (a >>> 8) & 0xff, a & 0xff);
+  return Uint8Array.from(out);
+}
+
 /** A chunk's element bytes through the dataset's (shuffle, zlib) pipeline, as Zarr decodes it. */
 export function encodeChunk(raw: Uint8Array, elementSize: number, pipeline: { shuffle: boolean; zlib: boolean }): Uint8Array {
   const shuffled = pipeline.shuffle ? shuffle(raw, elementSize) : raw;
-  return pipeline.zlib ? zlibStored(shuffled) : shuffled;
+  if (!pipeline.zlib) return shuffled;
+  const runs = zlibRuns(shuffled);
+  return runs.length < shuffled.length ? runs : zlibStored(shuffled);
 }
 
 /** One whole chunk of the fill value, through the dataset's (shuffle, zlib) pipeline. */

@@ -338,12 +338,18 @@ function unwrittenChunks(ds: Dataset, z: ZarrArray, present: Record<string, RefE
   const missing = total - Object.keys(present).length;
   if (missing <= 0) return {};
   const elements = chunks.reduce((a, b) => a * b, 1);
-  const bytes = missing * elements * ds.datatype.size;
-  if (bytes > INLINE_MAX_BYTES && fillCovers) return {};
   if (!z.pipeline && fillCovers) return {};
   if (!z.pipeline) return { reason: `${missing} unwritten chunks under Blosc, which coh5 cannot write` };
-  if (bytes > INLINE_MAX_BYTES) return { reason: `${missing} unwritten chunks (${bytes} bytes of fill value) exceed the ${INLINE_MAX_BYTES}-byte inline limit` };
+  // Under zlib a fill chunk is run-length coded to a few bytes per 258; uncompressed it is whole.
+  const raw = missing * elements * ds.datatype.size;
+  if (!z.pipeline.zlib && raw > INLINE_MAX_BYTES) {
+    return fillCovers ? {} : { reason: `${missing} unwritten chunks (${raw} bytes of fill value) exceed the ${INLINE_MAX_BYTES}-byte inline limit` };
+  }
   const entry = `base64:${base64(fillChunk(ds.info.fillBytes ?? new Uint8Array(ds.datatype.size), elements, z.pipeline))}`;
+  const bytes = missing * entry.length;
+  if (bytes > INLINE_MAX_BYTES) {
+    return fillCovers ? {} : { reason: `${missing} unwritten chunks (${bytes} bytes of inlined fill chunks) exceed the ${INLINE_MAX_BYTES}-byte inline limit` };
+  }
   const out: Record<string, RefEntry> = {};
   const at = grid.map(() => 0);
   for (let k = 0; k < total; k++) {
