@@ -208,9 +208,9 @@ describe('coh5 refs', () => {
     const r = await coh5('refs', url, '-o', out);
     expect(r.code, r.stderr).toBe(0);
     const spec = JSON.parse(await readFile(out, 'utf8'));
-    // The compound of stations has padding, which Zarr v2's structured dtypes cannot express (xarray would read another dtype): skipped.
-    expect(r.stderr).toMatch(/skipped \/stations: compound with padding/);
-    expect(spec.refs['stations/.zarray']).toBeUndefined();
+    // The compound of stations is packed (no padding): a Zarr v2 structured dtype, referenced.
+    expect(r.stderr).not.toMatch(/skipped \/stations/);
+    expect(spec.refs['stations/.zarray']).toBeDefined();
     expect(spec.version).toBe(1);
     expect(JSON.parse(spec.refs['temperature/.zarray'])).toMatchObject({ shape: [720, 1440], chunks: [90, 180], dtype: '<f4', compressor: { id: 'zlib' }, filters: [{ id: 'shuffle', elementsize: 4 }] });
     const keys = Object.keys(spec.refs).filter((k) => /^temperature\/\d+\.\d+$/.test(k));
