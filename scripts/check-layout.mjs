@@ -31,7 +31,8 @@ export const LAYERS = [
   ['values'],
   ['read'],
   ['api'],
-  ['labeled', 'tools'],
+  ['labeled', 'tools', 'query'],
+  ['pandas'],
   ['index.ts', 'node.ts', 's3.ts'],
   ['cli'],
 ];
