@@ -50,9 +50,11 @@ export function kindOfType(dt: Datatype): ValueKind | string {
   switch (dt.class) {
     case 'integer':
     case 'float':
-    case 'bitfield':
     case 'time':
       return 'num';
+    // PyTables stores its BoolCol as an 8-bit bitfield.
+    case 'bitfield':
+      return dt.size === 1 ? 'bool' : 'num';
     case 'enum': {
       // numpy's bool is stored as an enum FALSE=0, TRUE=1 (h5py, PyTables).
       const names = dt.members.map((m) => m.name).sort().join();

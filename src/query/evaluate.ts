@@ -47,13 +47,14 @@ export function compileWhere(tree: Expr, source: string, kindOf: (name: string, 
         const kind = kindOf(e.name, e.pos);
         let k = fields.indexOf(e.name);
         if (k < 0) k = fields.push(e.name) - 1;
-        return {
-          kind,
-          fn: (cols, i) => {
-            const c = cols[k];
-            return c.values[i * c.width + c.index];
-          },
-        };
+        // Booleans come as 0/1 (a bitfield or enum): make them real booleans so ^ and == work.
+        const fn: RowFn = kind === 'bool'
+          ? (cols, i) => Boolean(cols[k].values[i * cols[k].width + cols[k].index])
+          : (cols, i) => {
+              const c = cols[k];
+              return c.values[i * c.width + c.index];
+            };
+        return { kind, fn };
       }
       case 'unary': {
         const a = compile(e.arg);

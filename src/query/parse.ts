@@ -140,7 +140,7 @@ export function parseWhere(src: string): Expr {
       }
       if (t.kind === 'op' && t.text === '(') {
         at++;
-        const inner = or();
+        const inner = comparison();
         expect(')');
         return inner;
       }
@@ -169,8 +169,12 @@ export function parseWhere(src: string): Expr {
   };
   const term = binaryLevel(['*', '/', '//', '%'], unary);
   const sum = binaryLevel(['+', '-'], term);
+  const and = binaryLevel(['&'], sum);
+  const xor = binaryLevel(['^'], and);
+  const or = binaryLevel(['|'], xor);
+  // Comparisons bind loosest, below & | ^, as in Python and so in PyTables' numexpr.
   const comparison = (): Expr => {
-    const left = sum();
+    const left = or();
     const negated = isWord('not') && tokens[at + 1]?.kind === 'name' && tokens[at + 1].text === 'in';
     if (isWord('in') || negated) {
       const t = peek();
@@ -191,19 +195,20 @@ export function parseWhere(src: string): Expr {
     const compare = ['==', '!=', '<', '<=', '>', '>='];
     if (peek().kind === 'op' && compare.includes(peek().text)) {
       const t = tokens[at++];
-      const node: Expr = { kind: 'binary', op: t.text as CompareOp, left, right: sum(), pos: t.pos };
+      const right = or();
       if (peek().kind === 'op' && compare.includes(peek().text)) {
+        // `a > 1 & b < 2` reads as `a > (1 & b) < 2`: say where the parentheses go.
+        if (right.kind === 'binary' && (right.op === '&' || right.op === '|' || right.op === '^')) {
+          throw invalidAt(right.pos, `${right.op} binds tighter than comparisons: put each comparison in parentheses, as in (a > 1) ${right.op} (b < 2)`, src);
+        }
         throw invalidAt(peek().pos, 'chained comparisons are not supported: write (a < b) & (b < c)', src);
       }
-      return node;
+      return { kind: 'binary', op: t.text as CompareOp, left, right, pos: t.pos };
     }
     return left;
   };
-  const and = binaryLevel(['&'], comparison);
-  const xor = binaryLevel(['^'], and);
-  const or = binaryLevel(['|'], xor);
 
-  const tree = or();
+  const tree = comparison();
   if (peek().kind !== 'end') {
     const t = peek();
     const hint = t.kind === 'name' && (t.text === 'and' || t.text === 'or') ? ` (use ${t.text === 'and' ? '&' : '|'} with parentheses)` : '';
