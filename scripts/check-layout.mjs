@@ -32,8 +32,8 @@ export const LAYERS = [
   ['read'],
   ['api'],
   ['labeled', 'tools', 'query'],
-  ['pandas'],
-  ['index.ts', 'node.ts', 's3.ts'],
+  ['pandas', 'arrow'],
+  ['index.ts', 'node.ts', 's3.ts', 'arrow.ts'],
   ['cli'],
 ];
 

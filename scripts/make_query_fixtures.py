@@ -52,7 +52,7 @@ def pandas_fixtures():
         'i': np.arange(n, dtype='int64') * 3 - 100,
         'f': rng.normal(0, 1, n).round(3),
         'f32': rng.normal(0, 1, n).astype('float32'),
-        's': pd.Series(rng.choice(['alpha', 'beta', 'gamma', 'é'], n), dtype=object),
+        's': np.array(rng.choice(['alpha', 'beta', 'gamma', 'é'], n), dtype=object),
         'cat': pd.Categorical(rng.choice(['red', 'green', 'blue'], n)),
         'ts': pd.date_range('2020-01-01', periods=n, freq='h'),
         'tz': pd.date_range('2020-01-01', periods=n, freq='h', tz='Europe/Paris'),
@@ -70,7 +70,43 @@ def pandas_fixtures():
         st.put('series', pd.Series(np.arange(50, dtype='int32'), name='counts'), format='table')
 
 
+def as_json(values):
+    """A column as pandas holds it: datetimes/timedeltas as int64 counts, categoricals as codes."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return [int(c) for c in values.cat.codes]
+    if values.dtype.kind in 'mM':
+        return [str(int(v)) for v in values.array.asi8]
+    if values.dtype.kind in 'iu':
+        # int64 as strings: JSON numbers lose precision past 2**53 (coh5 gives BigInt).
+        return [str(int(v)) if values.dtype.itemsize == 8 else int(v) for v in values]
+    if values.dtype.kind == 'b':
+        return [bool(v) for v in values]
+    return [v if isinstance(v, str) else float(v) for v in values]
+
+
+def oracle():
+    """What pandas itself reads from query_pandas.h5: every key, its columns, dtypes and index."""
+    import json
+    path = os.path.join(OUT, 'query_pandas.h5')
+    out = {}
+    with pd.HDFStore(path, 'r') as st:
+        for key in ['/frames/fixed', '/frames/table', '/multi', '/series']:
+            obj = st[key]
+            df = obj.to_frame() if isinstance(obj, pd.Series) else obj
+            idx = df.index
+            levels = [idx.get_level_values(k) for k in range(idx.nlevels)]
+            out[key] = {
+                'columns': [{'name': str(c), 'dtype': str(df[c].dtype), 'values': as_json(df[c]),
+                             'categories': [str(x) for x in df[c].cat.categories] if isinstance(df[c].dtype, pd.CategoricalDtype) else None}
+                            for c in df.columns],
+                'index': [{'name': l.name, 'dtype': str(l.dtype), 'values': as_json(pd.Series(l))} for l in levels],
+            }
+    with open(path + '.json', 'w') as f:
+        json.dump(out, f)
+
+
 if __name__ == '__main__':
     table_fixture()
     pandas_fixtures()
+    oracle()
     print('wrote fixtures/query_table.h5, fixtures/query_pandas.h5')

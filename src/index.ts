@@ -25,3 +25,4 @@ export { openGroup, LabeledGroup, type LabeledOptions, type LabeledReadOptions, 
 export { decodeTimes, decodeCalendarDates, isTimeUnits, type CFDate } from './labeled/times.js';
 export { query, queryBatches, type QueryOptions, type QueryResult, type QueryBatch } from './query/query.js';
 export { parseWhere, type Expr } from './query/parse.js';
+export { storeKeys, readFrame, queryFrame, type Frame, type FrameColumn } from './pandas/store.js';
