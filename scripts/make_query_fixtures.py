@@ -1,12 +1,12 @@
 """Fixtures for query/ and pandas/: a PyTables table with nested columns in several chunks,
 and pandas HDFStore frames of every dtype pandas gives special metadata (table and fixed).
-Run with /opt/venv316/bin/python (PyTables 3.11, pandas 3). Writes fixtures/query_*.h5."""
+Run with /opt/venv316/bin/python (PyTables 3.11, pandas 3): npm run fixtures:query. Writes fixtures/query/."""
 import os
 import numpy as np
 import pandas as pd
 import tables
 
-OUT = os.path.join(os.path.dirname(__file__), '..', 'fixtures')
+OUT = os.path.join(os.path.dirname(__file__), '..', 'fixtures', 'query')
 rng = np.random.default_rng(16)
 
 
@@ -101,7 +101,7 @@ def oracle():
                             for c in df.columns],
                 'index': [{'name': l.name, 'dtype': str(l.dtype), 'values': as_json(pd.Series(l))} for l in levels],
             }
-    with open(path + '.json', 'w') as f:
+    with open(os.path.join(OUT, 'query_pandas.oracle.json'), 'w') as f:
         json.dump(out, f)
 
 
@@ -109,4 +109,4 @@ if __name__ == '__main__':
     table_fixture()
     pandas_fixtures()
     oracle()
-    print('wrote fixtures/query_table.h5, fixtures/query_pandas.h5')
+    print('wrote fixtures/query/')

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { open, query, readFrame, compoundRecords, type CompoundColumn, type Dataset } from '../src/node.js';
 import { toArrow } from '../src/arrow.js';
 
-const fx = (name: string) => resolve(__dirname, '../fixtures', name);
+const fx = (name: string) => resolve(__dirname, '../fixtures/query', name);
 
 /** An Arrow table into a new DuckDB table, through the appender. */
 async function loadArrow(conn: DuckDBConnection, name: string, table: Table): Promise<void> {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { coh5 } from './cli-run.js';
 
-const fx = (name: string) => resolve(__dirname, '../fixtures', name);
+const fx = (name: string) => resolve(__dirname, '../fixtures/query', name);
 
 describe('coh5 query', () => {
   it('prints the matching rows of a compound table as JSON, with --fields and --limit', async () => {

@@ -1,6 +1,6 @@
 /**
  * pandas HDFStore: keys, table and fixed frames against what pandas itself reads
- * (fixtures/query_pandas.h5.json, written by scripts/make_query_fixtures.py with read_hdf),
+ * (fixtures/query/query_pandas.oracle.json, written by scripts/make_query_fixtures.py with read_hdf),
  * queries by frame column names against the whole frame filtered here, the corpus's pandas files,
  * and the pickle reader's refusal to run anything.
  */
@@ -10,9 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { H5Error, open, storeKeys, readFrame, queryFrame, type FrameColumn } from '../src/node.js';
 import { unpickle } from '../src/pandas/pickle.js';
 
-const fx = (name: string) => resolve(__dirname, '../fixtures', name);
+const fx = (name: string) => resolve(__dirname, '../fixtures/query', name);
 const corpus = (name: string) => resolve(__dirname, '../../shared/corpus/writers/pandas', name);
-const oracle: Record<string, { columns: Want[]; index: Want[] }> = JSON.parse(readFileSync(fx('query_pandas.h5.json'), 'utf8'));
+const oracle: Record<string, { columns: Want[]; index: Want[] }> = JSON.parse(readFileSync(fx('query_pandas.oracle.json'), 'utf8'));
 interface Want {
   name: string | null;
   dtype: string;

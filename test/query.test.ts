@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { H5Error, open, compoundRecords, query, queryBatches, parseWhere, type CompoundColumn, type Dataset } from '../src/node.js';
 import { RangeServer } from './helpers/range-server.js';
 
-const fx = (name: string) => resolve(__dirname, '../fixtures', name);
+const fx = (name: string) => resolve(__dirname, '../fixtures/query', name);
 const corpus = (name: string) => resolve(__dirname, '../../shared/corpus/writers', name);
 
 type Row = Record<string, any>;
