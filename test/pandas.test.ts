@@ -106,10 +106,23 @@ describe('pandas HDFStore', () => {
     expect(two.index[0].values).toHaveLength(4);
     const ts = await open(corpus('pandas_table_tz_timedelta_nocomp.h5'));
     const frame = await readFrame(ts, '/times');
-    expect(frame.columns.some((c) => c.tz)).toBe(true);
+    // pandas 3 reads: east datetime64[us, US/Eastern], utc datetime64[us, UTC] (a pickled datetime.timezone).
+    expect(frame.columns.map((c) => `${c.name}:${c.dtype}`)).toEqual(['east:datetime64[us, US/Eastern]', 'utc:datetime64[us, UTC]', 'naive:datetime64[us]', 'delta:timedelta64[s]', 'cat:category']);
     expect(frame.columns.some((c) => c.dtype.startsWith('timedelta64'))).toBe(true);
     expect(frame.columns.some((c) => c.dtype === 'category')).toBe(true);
     for (const c of frame.columns) expect((c.values as ArrayLike<unknown>).length).toBe(300);
+  });
+
+  it('reads every key of the corpus fixed-format panel, integer column names included', async () => {
+    const f = await open(corpus('pandas_fixed_blosc_zstd_panel.h5'));
+    const ints = await readFrame(f, '/ints');
+    expect(ints.columns.map((c) => c.name)).toHaveLength(5);
+    expect(ints.columns[0]!.values).toHaveLength(300);
+    // pandas: d.iloc[1] and d.iloc[:3, 2] of this 5-column block.
+    expect(ints.columns.map((c) => (c.values as BigInt64Array)[1])).toEqual([-651591855530n, -467184448592n, -294681902958n, -465516730328n, -686891982875n]);
+    expect(Array.from(ints.columns[2]!.values as BigInt64Array).slice(0, 3)).toEqual([-210443930939n, -294681902958n, -492817771252n]);
+    const bools = await readFrame(f, '/bools');
+    expect(bools.columns.map((c) => c.dtype)).toEqual(['bool', 'bool', 'bool']);
   });
 });
 

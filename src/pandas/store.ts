@@ -149,7 +149,7 @@ async function runTable(group: Group, key: string, attrs: Record<string, unknown
   };
   const build = async (name: string, values: Column, p: ColumnPlan | undefined, kind: string, infoEntry: PickleValue | undefined): Promise<FrameColumn> => {
     const col: FrameColumn = { name, values, dtype: kind };
-    const tz = nameOf(dictGet(infoEntry, 'tz'));
+    const tz = tzName(dictGet(infoEntry, 'tz'));
     const unit = /^(datetime64|timedelta64)\[(\w+)\]$/.exec(kind);
     if (unit) {
       col.unit = unit[2] as FrameColumn['unit'];
@@ -195,6 +195,27 @@ function nameOf(v: PickleValue | undefined): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/**
+ * A time zone as pandas pickles it in `info`: a name ('US/Eastern'), or a datetime.timezone of a
+ * fixed offset (timedelta(days, seconds, microseconds)) → 'UTC' or '+05:30'; pytz's zones carry
+ * their name as the first argument.
+ */
+function tzName(v: PickleValue | undefined): string | undefined {
+  if (typeof v === 'string') return v;
+  if (!v || typeof v !== 'object' || !('global' in v)) return undefined;
+  const args = Array.isArray(v.args) ? (v.args as PickleValue[]) : [];
+  if (v.global === 'datetime.timezone') {
+    const delta = args[0] as { args?: PickleValue } | undefined;
+    const [days = 0, seconds = 0] = (Array.isArray(delta?.args) ? delta!.args : []) as number[];
+    const total = Math.round(days * 86400 + seconds);
+    if (total === 0) return 'UTC';
+    const m = Math.abs(total) / 60;
+    return `${total < 0 ? '-' : '+'}${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+  }
+  if (/utc$/i.test(v.global)) return 'UTC';
+  return typeof args[0] === 'string' ? args[0] : undefined;
+}
+
 async function readFixed(group: Group, key: string, type: string, attrs: Record<string, unknown>, options: CallOptions): Promise<Frame> {
   const arrayColumn = async (name: string, dsName: string): Promise<FrameColumn> => {
     const ds = (await group.get(dsName, options)) as Dataset;
@@ -227,11 +248,11 @@ async function readFixed(group: Group, key: string, type: string, attrs: Record<
     return { key, kind: 'series', format: 'fixed', columns: [values], index: [index] };
   }
   const index = await indexOf('axis1');
-  const names = ((await ((await group.get('axis0', options)) as Dataset).read(undefined, options)).data as unknown[]).map(String);
+  const names = Array.from((await ((await group.get('axis0', options)) as Dataset).read(undefined, options)).data as ArrayLike<unknown>, String);
   const byName = new Map<string, FrameColumn>();
   const nblocks = Number(attrs.nblocks ?? 0);
   for (let b = 0; b < nblocks; b++) {
-    const items = ((await ((await group.get(`block${b}_items`, options)) as Dataset).read(undefined, options)).data as unknown[]).map(String);
+    const items = Array.from((await ((await group.get(`block${b}_items`, options)) as Dataset).read(undefined, options)).data as ArrayLike<unknown>, String);
     const block = await arrayColumn('', `block${b}_values`);
     const vds = (await group.get(`block${b}_values`, options)) as Dataset;
     const shape = vds.shape ?? [];
