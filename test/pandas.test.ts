@@ -62,7 +62,8 @@ describe('pandas HDFStore', () => {
   const QUERIES: Array<[string, (r: Record<string, any>) => boolean]> = [
     ['(i > 100) & (f < 0)', (r) => r.i > 100n && r.f < 0],
     ['s == "é"', (r) => r.s === 'é'],
-    ['(cat == 2) | b', (r) => r.cat === 2 || r.b === 1],
+    ['(cat == "red") | b', (r) => r.cat === 2 || r.b === 1],
+    ['cat in ("blue", "green")', (r) => r.cat === 0 || r.cat === 1],
     ['(f32 > 1.5) & (td < 600)', (r) => r.f32 > 1.5 && r.td < 600n],
     ['when >= 1704096000000000', (r) => r.when >= 1704096000000000n],
   ];

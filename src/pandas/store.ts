@@ -122,8 +122,22 @@ async function runTable(group: Group, key: string, attrs: Record<string, unknown
   const order = ((pickled(attrs.non_index_axes) as PickleValue[][])[0]?.[1] as string[] | undefined)?.map(String) ?? [...plans.keys()];
   const frameNames = order.filter((n) => !levels?.includes(n) && plans.has(n));
 
+  const cats = async (block: string) => {
+    const metaTable = (await group.get(`meta/${block}/meta/table`, options)) as Dataset;
+    const r = await metaTable.read(undefined, options);
+    return (r.data as { fields: Record<string, Column> }).fields.values!;
+  };
   const columns = new Map<string, ColumnRef>();
-  for (const [name, p] of plans) columns.set(name, p.ref);
+  const categories = new Map<string, Column>();
+  for (const [name, p] of plans) {
+    if (p.meta === 'category') {
+      const c = await cats(p.ref.path[0]!);
+      categories.set(name, c);
+      // pandas' query compares a categorical by its labels (cat == "red"); so does ours.
+      p.ref = { ...p.ref, labels: Array.from(c as ArrayLike<unknown>, String) };
+    }
+    columns.set(name, p.ref);
+  }
   const indexName = levels ? null : nameOf(dictGet(indexInfo, 'index_name')) ?? null;
   if (!levels && indexMember) {
     columns.set('index', { path: ['index'], type: indexMember.type });
@@ -141,12 +155,6 @@ async function runTable(group: Group, key: string, attrs: Record<string, unknown
     }
   }
   const joined = (name: string): Column => concatColumns(parts.get(name) ?? [], dt);
-  const cats = async (name: string) => {
-    const metaTable = (await group.get(`meta/${name}/meta/table`, options)) as Dataset;
-    const r = await metaTable.read(undefined, options);
-    const data = r.data as { fields: Record<string, Column> };
-    return data.fields.values!;
-  };
   const build = async (name: string, values: Column, p: ColumnPlan | undefined, kind: string, infoEntry: PickleValue | undefined): Promise<FrameColumn> => {
     const col: FrameColumn = { name, values, dtype: kind };
     const tz = tzName(dictGet(infoEntry, 'tz'));
@@ -159,7 +167,7 @@ async function runTable(group: Group, key: string, attrs: Record<string, unknown
       }
     } else if (p?.meta === 'category') {
       col.dtype = 'category';
-      col.categories = await cats(p.ref.path[0]);
+      col.categories = categories.get(name);
       col.ordered = dictGet(infoEntry, 'ordered') === true;
     } else if (/^bytes\d+$/.test(kind) || p?.meta === 'str') {
       col.dtype = 'str';

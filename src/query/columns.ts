@@ -14,6 +14,8 @@ export interface ColumnRef {
   type: Datatype;
   /** Set to pick element `index` of each row's array (a pandas values block); unset for the whole member. */
   index?: number;
+  /** Integer codes standing for these strings (a pandas categorical): a where-clause compares the strings. */
+  labels?: string[];
 }
 
 /** The column a name refers to in a dataset of datatype `dt`, or null. `pos.x` walks nested compounds. */
@@ -76,6 +78,7 @@ export function refLayout(ref: ColumnRef): { width: number; index: number } {
 
 /** Checks a ref can be compared: a scalar member, or one picked element of an array. */
 export function predicateKind(ref: ColumnRef, name: string, path: string): ValueKind {
+  if (ref.labels) return 'str';
   const kind = kindOfType(ref.type);
   if (kind !== 'num' && kind !== 'str' && kind !== 'bool') throw notQueryable(path, `column ${name} holds ${kind}, which a where-clause cannot compare`);
   if (ref.index === undefined && elementsPerItem(ref.type) !== 1) {

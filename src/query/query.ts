@@ -140,7 +140,10 @@ export async function* queryBatches(ds: Dataset, where: string, options: QueryOp
       fill();
       const views: ColumnView[] = plan.predicate.fields.map((name) => {
         const ref = plan.refs.get(name)!;
-        return { values: memberColumn(data, ref) as unknown as ColumnView['values'], ...refLayout(ref) };
+        const values = memberColumn(data, ref) as unknown as ArrayLike<number>;
+        // A categorical compares by label: its codes become strings (-1, missing, matches nothing).
+        if (ref.labels) return { values: Array.from(values, (c) => ref.labels![c] ?? ''), ...refLayout(ref) };
+        return { values: values as ColumnView['values'], ...refLayout(ref) };
       });
       const local: number[] = [];
       const count = b - a;
