@@ -94,6 +94,17 @@ describe('query against the whole table filtered in the test', () => {
     expect(Array.from(got.columns.value as Float32Array)).toEqual(want.map((i) => all[i]));
   });
 
+  it('returns typed empty columns for limit 0 and an empty row range, reading no batch', async () => {
+    for (const opts of [{ limit: 0 }, { start: 100, stop: 100 }]) {
+      const got = await query(weather, 'temp > 0', { fields: ['id', 'station'], ...opts });
+      expect(got.rows).toEqual([]);
+      expect(got.fields).toEqual(['id', 'station']);
+      expect(got.columns.id).toBeInstanceOf(BigInt64Array);
+      expect(got.columns.station).toEqual([]);
+      expect(got.scanned).toBe(0);
+    }
+  });
+
   it('returns empty columns of the right type when nothing matches', async () => {
     const got = await query(weather, 'temp > 1000');
     expect(got.rows).toEqual([]);

@@ -121,6 +121,14 @@ export async function* queryBatches(ds: Dataset, where: string, options: QueryOp
     bounds.push([a, b]);
     a = b;
   }
+  if (limit === 0 || bounds.length === 0) {
+    // Nothing to scan: still one (empty) batch, so the result has its columns, typed.
+    const data = (await ds.read([[plan.start, plan.start]], { signal: options.signal })).data;
+    const columns: Record<string, Column> = Object.create(null);
+    for (const name of plan.outputs) columns[name] = takeRef(data, plan.refs.get(name)!, []);
+    yield { rows: [], columns, start: plan.start, stop: plan.start };
+    return;
+  }
   const pending: Promise<Column>[] = [];
   let next = 0;
   const fill = () => {
