@@ -3,15 +3,15 @@ import { defineConfig } from 'tsup';
 // ESM only: one copy of H5Error shared by every entry (a CJS build would duplicate it per entry).
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', node: 'src/node.ts', s3: 'src/s3.ts', cli: 'src/cli/main.ts' },
+    entry: { index: 'src/index.ts', node: 'src/node.ts', s3: 'src/s3.ts', arrow: 'src/arrow.ts', cli: 'src/cli/main.ts' },
     format: ['esm'],
-    dts: { entry: { index: 'src/index.ts', node: 'src/node.ts', s3: 'src/s3.ts' } },
+    dts: { entry: { index: 'src/index.ts', node: 'src/node.ts', s3: 'src/s3.ts', arrow: 'src/arrow.ts' } },
     splitting: true,
     sourcemap: false, // not shipped: they were 3.5 MB of a 4.6 MB tarball
     clean: true,
     target: 'es2022',
     platform: 'neutral',
-    external: ['node:fs', 'node:fs/promises', 'node:zlib', 'node:url', 'node:path', 'node:util', '@aws-sdk/client-s3'],
+    external: ['node:fs', 'node:fs/promises', 'node:zlib', 'node:url', 'node:path', 'node:util', '@aws-sdk/client-s3', 'apache-arrow'],
   },
   {
     // The browser builds of the core entry, dependencies included: coh5.browser.js (one ESM file,

@@ -24,15 +24,16 @@ const SRC = join(ROOT, 'src');
  * error modules (errors, source, defaults) at the bottom: they are listed by file.
  */
 export const LAYERS = [
-  ['errors.ts', 'source.ts', 'defaults.ts', 'abort-listeners.ts', 'cooperate.ts'],
+  ['errors.ts', 'source.ts', 'defaults.ts', 'cooperate.ts'],
   ['drivers'],
   ['cache'],
   ['format', 'filters'],
   ['values'],
   ['read'],
   ['api'],
-  ['labeled', 'tools'],
-  ['index.ts', 'node.ts', 's3.ts'],
+  ['labeled', 'tools', 'query'],
+  ['pandas', 'arrow'],
+  ['index.ts', 'node.ts', 's3.ts', 'arrow.ts'],
   ['cli'],
 ];
 

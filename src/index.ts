@@ -25,3 +25,6 @@ export { registerFilter } from './filters/registry.js';
 export { openGroup, LabeledGroup, type LabeledOptions, type LabeledReadOptions, type LabeledVariable, type LabeledArray, type DimensionSlice } from './labeled/labeled-group.js';
 export { decodeTimes, decodeCalendarDates, isTimeUnits, type CFDate } from './labeled/times.js';
 export type { AsyncBuffer } from './drivers/blob.js';
+export { query, queryBatches, type QueryOptions, type QueryResult, type QueryBatch } from './query/query.js';
+export { parseWhere, type Expr } from './query/parse.js';
+export { storeKeys, readFrame, queryFrame, type Frame, type FrameColumn } from './pandas/store.js';

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { open, openGroup } from '../src/index.js';
 import { S3Source, loadS3Sdk } from '../src/s3.js';
 import { NODE_VERSION_WARNING_SWITCH } from '../src/drivers/s3.js';
-import { onAbort } from '../src/abort-listeners.js';
+import { onAbort } from '../src/source.js';
 import { RangeServer } from './helpers/range-server.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');

@@ -1,4 +1,4 @@
-import { onAbort } from '../abort-listeners.js';
+import { onAbort } from '../source.js';
 import { H5Error } from '../errors.js';
 
 /**

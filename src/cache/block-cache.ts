@@ -1,4 +1,4 @@
-import { onAbort } from '../abort-listeners.js';
+import { onAbort } from '../source.js';
 import {
   DEFAULT_BLOCK_SIZE,
   DEFAULT_CACHE_BYTES,

@@ -1,4 +1,4 @@
-import { onAbort as onAbortOf } from '../abort-listeners.js';
+import { onAbort as onAbortOf } from '../source.js';
 import { abortError } from '../errors.js';
 import type { ByteRange } from '../source.js';
 

@@ -1,5 +1,6 @@
 /** `coh5 cat`: a dataset (or a slice of it) as JSON, CSV or .npy on stdout. */
-import { H5Error, type DimSelector } from '../node.js';
+import { H5Error, readFrame, type DimSelector } from '../node.js';
+import { frameRecords } from './frame.js';
 import { need, parse, REMOTE_HELP, UsageError } from './args.js';
 import { csvText, jsonText, nameReferences, npyBytes, plainValues } from './format.js';
 import { nest } from '../values/column.js';
@@ -8,7 +9,7 @@ import { startProgress } from './progress.js';
 
 export const CAT_HELP = `usage: coh5 cat [--slice SPEC] [--format json|csv|npy] URL PATH
 
-Writes the dataset PATH (or a slice) to stdout.
+Writes the dataset PATH (or a slice) to stdout; a pandas HDFStore key, its frame (index first).
   --slice SPEC     numpy-style, one item per dimension: 0:100,5:10  ::2,3  -10:  (an integer drops the dimension)
   --format FORMAT  json (default; nested arrays), csv (one row per index of the leading dimensions), npy (numeric only)
   -o, --output F   write to the file F instead of stdout
@@ -51,6 +52,12 @@ export async function cat(argv: string[], write: (chunk: string | Uint8Array) =>
   const progress = startProgress(() => file.stats());
   try {
     const node = await file.get(p[1]!);
+    // A pandas HDFStore key is a group: print its frame.
+    if (node.kind === 'group' && (await node.attrs()).pandas_type !== undefined && format !== 'npy') {
+      const records = frameRecords(await readFrame(file, node.path));
+      progress.stop();
+      return await write(format === 'csv' ? csvText(records, [records.length]) : `${jsonText(records)}\n`);
+    }
     if (node.kind !== 'dataset') throw new H5Error('Invalid', `${node.path} is a ${node.kind}, not a dataset`, { path: node.path });
     if (selection && node.shape && selection.length > node.shape.length) {
       throw new UsageError(`--slice has ${selection.length} items for a dataset of rank ${node.shape.length}`);

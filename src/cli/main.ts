@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The coh5 command line: ls, info, inspect, cat, refs. Exit codes: 2 bad arguments, 3 not found, 4 network/other. */
+/** The coh5 command line: ls, info, inspect, cat, query, refs. Exit codes: 2 bad arguments, 3 not found, 4 network/other. */
 import { writeFile } from 'node:fs/promises';
 // Bundled into dist/cli.js at build time, so the version printed is the one built.
 import pkg from '../../package.json' with { type: 'json' };
@@ -9,6 +9,7 @@ import { info, inspect } from './info.js';
 import { ls } from './ls.js';
 import { errorMessage, exitCode } from './open.js';
 import { refs } from './refs.js';
+import { queryCommand } from './query.js';
 
 const HELP = `usage: coh5 <command> [options] URL ...
 
@@ -18,7 +19,8 @@ commands:
   ls [-r] [-l] URL [PATH]        the tree: object types, shapes, dtypes, chunks, filters
   info URL                       superblock, sizes, object and chunk counts, compression ratio
   inspect URL                    cloud-optimization report and the h5repack command that fixes it
-  cat URL PATH [--slice S] [--format json|csv|npy]   data out
+  cat URL PATH [--slice S] [--format json|csv|npy]   data out (a pandas key: the frame)
+  query URL PATH 'WHERE' [--fields a,b] [--limit N] [--format json|csv]   matching rows of a table
   refs URL [-o refs.json]        kerchunk (version 1) references for Zarr readers
 
 'coh5 --version' prints the version. 'coh5 <command> --help' describes each command and the access options (--anonymous, --profile,
@@ -63,11 +65,14 @@ export async function main(argv: string[]): Promise<number> {
       case 'cat':
         await cat(rest, writer(outputArg(rest)), out);
         return 0;
+      case 'query':
+        await queryCommand(rest, writer(outputArg(rest)), out);
+        return 0;
       case 'refs':
         await refs(rest, writer(outputArg(rest)), out);
         return 0;
       default:
-        throw new UsageError(`unknown command '${cmd}' (ls, info, inspect, cat, refs; try --help)`);
+        throw new UsageError(`unknown command '${cmd}' (ls, info, inspect, cat, query, refs; try --help)`);
     }
   } catch (e) {
     process.stderr.write(`coh5: ${errorMessage(e)}\n`);

@@ -1,4 +1,4 @@
-import { onAbort } from '../abort-listeners.js';
+import { onAbort } from '../source.js';
 import { H5Error, abortError, throwIfAborted } from '../errors.js';
 
 /** How often and how patiently a driver repeats a request that failed for a transient reason. */

@@ -1,6 +1,6 @@
 // Types only: the SDK itself is an optional peer dependency, imported when an S3 source opens.
 import type { GetObjectCommandOutput, HeadObjectCommandOutput, S3ClientConfig } from '@aws-sdk/client-s3';
-import { onAbort } from '../abort-listeners.js';
+import { onAbort } from '../source.js';
 import { H5Error } from '../errors.js';
 import { RangedSource, parseContentRange, shortBody, type RemoteOptions } from './ranged.js';
 import { isConnectionError, markRetryable } from './retry.js';

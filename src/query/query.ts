@@ -1,0 +1,202 @@
+/**
+ * Querying a 1-D dataset where it lies: rows are read in batches of whole chunks, each batch a
+ * read() whose chunks go out as coalesced parallel range GETs; the next batches are already in
+ * flight while one is filtered, and each batch is dropped once its matches are copied out. So
+ * memory is the read-ahead plus the matches, and `limit` stops fetching as soon as it is met.
+ */
+import { H5Error, throwIfAborted } from '../errors.js';
+import type { Dataset } from '../api/objects.js';
+import type { Datatype } from '../format/types.js';
+import type { Column } from '../values/column.js';
+import { compileWhere, type ColumnView, type ValueKind } from './evaluate.js';
+import { parseWhere } from './parse.js';
+import { columnNames, findColumn, memberColumn, predicateKind, refLayout, takeRef, type ColumnRef } from './columns.js';
+import { concatColumns, notQueryable } from './gather.js';
+
+export interface QueryOptions {
+  /** Columns to return (default: every top-level column). Nested members as `pos.x`. */
+  fields?: string[];
+  /** Stop after this many matches; no batch past the one that met it is fetched. */
+  limit?: number;
+  signal?: AbortSignal;
+  /** Rows [start, stop) to scan (default: all). */
+  start?: number;
+  stop?: number;
+  /** Target raw bytes per batch, rounded to whole chunks (default 4 MiB). */
+  batchBytes?: number;
+  /** Batches fetched ahead of the one being filtered (default 2). */
+  readAhead?: number;
+  /** @internal other names for columns (pandas frame columns inside values blocks). */
+  columns?: Map<string, ColumnRef>;
+}
+
+/** One batch's matches: `rows` are dataset row indices, ascending; `columns` hold those rows. */
+export interface QueryBatch {
+  rows: number[];
+  columns: Record<string, Column>;
+  /** Rows [start, stop) of the dataset this batch scanned. */
+  start: number;
+  stop: number;
+}
+
+export interface QueryResult {
+  /** The matching row indices, ascending. */
+  rows: number[];
+  /** The selected fields of the matching rows, keyed by the name asked for. */
+  columns: Record<string, Column>;
+  /** The returned columns' names, in order. */
+  fields: string[];
+  /** Rows scanned and batches read, to show what `limit` saved. */
+  scanned: number;
+  batches: number;
+}
+
+/**
+ * A batch is whole chunks of about this many raw bytes: large enough that its chunks' GETs
+ * coalesce into a few parallel requests per wave, small enough that two in flight stay in the
+ * tens of megabytes.
+ */
+const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
+/** Two batches ahead keep the network busy while one is filtered, as cache/read-ahead does for chunks. */
+const DEFAULT_READ_AHEAD = 2;
+
+interface Plan {
+  refs: Map<string, ColumnRef>;
+  outputs: string[];
+  predicate: ReturnType<typeof compileWhere>;
+  start: number;
+  stop: number;
+  batchRows: number;
+}
+
+function planQuery(ds: Dataset, where: string, options: QueryOptions): Plan {
+  const shape = ds.shape;
+  if (!shape || shape.length !== 1) throw notQueryable(ds.path, `a query needs a 1-D dataset, this one has shape ${JSON.stringify(shape)}`);
+  const dt: Datatype = ds.datatype;
+  const refs = new Map<string, ColumnRef>();
+  const resolve = (name: string): ColumnRef | null => options.columns?.get(name) ?? findColumn(dt, name);
+  const tree = parseWhere(where);
+  const predicate = compileWhere(tree, where, (name, pos): ValueKind => {
+    const ref = resolve(name);
+    if (!ref) {
+      const known = options.columns ? [...options.columns.keys()] : columnNames(dt);
+      throw new H5Error('Invalid', `where-clause at position ${pos}: no column ${JSON.stringify(name)} (columns: ${known.join(', ')}) in ${JSON.stringify(where)}`, { path: ds.path });
+    }
+    refs.set(name, ref);
+    return predicateKind(ref, name, ds.path);
+  });
+  const outputs = options.fields ?? (options.columns ? [...options.columns.keys()] : columnNames(dt));
+  for (const name of outputs) {
+    const ref = resolve(name);
+    if (!ref) throw new H5Error('Invalid', `no field ${JSON.stringify(name)} to return (columns: ${columnNames(dt).join(', ')})`, { path: ds.path });
+    refs.set(name, ref);
+  }
+  const n = shape[0];
+  const start = Math.max(0, Math.min(n, options.start ?? 0));
+  const stop = Math.max(start, Math.min(n, options.stop ?? n));
+  const rowBytes = Math.max(1, dt.size);
+  const chunkRows = ds.chunks?.[0] ?? 1;
+  const target = options.batchBytes ?? DEFAULT_BATCH_BYTES;
+  const batchRows = Math.max(chunkRows, Math.floor(target / rowBytes / chunkRows) * chunkRows);
+  return { refs, outputs, predicate, start, stop, batchRows };
+}
+
+/**
+ * Streams the matches of `where` on a 1-D dataset, batch by batch in row order. Throws
+ * H5Error('Invalid') naming the position for a malformed where-clause, before any data is read.
+ */
+export async function* queryBatches(ds: Dataset, where: string, options: QueryOptions = {}): AsyncGenerator<QueryBatch> {
+  throwIfAborted(options.signal);
+  const plan = planQuery(ds, where, options);
+  const limit = options.limit ?? Infinity;
+  if (!(limit >= 0)) throw new H5Error('Invalid', `limit must be a non-negative number, got ${options.limit}`);
+  const ahead = Math.max(1, options.readAhead ?? DEFAULT_READ_AHEAD);
+  const stopFetching = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stopFetching.signal]) : stopFetching.signal;
+
+  // Batch boundaries sit on chunk boundaries relative to row 0, so no chunk is read twice.
+  const bounds: Array<[number, number]> = [];
+  for (let a = plan.start; a < plan.stop; ) {
+    const b = Math.min(plan.stop, (Math.floor(a / plan.batchRows) + 1) * plan.batchRows);
+    bounds.push([a, b]);
+    a = b;
+  }
+  if (limit === 0 || bounds.length === 0) {
+    // Nothing to scan: still one (empty) batch, so the result has its columns, typed.
+    const data = (await ds.read([[plan.start, plan.start]], { signal: options.signal })).data;
+    const columns: Record<string, Column> = Object.create(null);
+    for (const name of plan.outputs) columns[name] = takeRef(data, plan.refs.get(name)!, []);
+    yield { rows: [], columns, start: plan.start, stop: plan.start };
+    return;
+  }
+  const pending: Promise<Column>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (pending.length < ahead && next < bounds.length) {
+      const [a, b] = bounds[next++];
+      const p = ds.read([[a, b]], { signal }).then((r) => r.data);
+      p.catch(() => {}); // an abandoned batch (limit met, caller stopped) must not surface as unhandled
+      pending.push(p);
+    }
+  };
+  let found = 0;
+  try {
+    for (const [a, b] of bounds) {
+      if (found >= limit) break;
+      fill();
+      const data = await pending.shift()!;
+      fill();
+      const views: ColumnView[] = plan.predicate.fields.map((name) => {
+        const ref = plan.refs.get(name)!;
+        const values = memberColumn(data, ref) as unknown as ArrayLike<number>;
+        // A categorical compares by label: its codes become strings (-1, missing, matches nothing).
+        if (ref.labels) return { values: Array.from(values, (c) => ref.labels![c] ?? ''), ...refLayout(ref) };
+        return { values: values as ColumnView['values'], ...refLayout(ref) };
+      });
+      const local: number[] = [];
+      const count = b - a;
+      for (let i = 0; i < count && found < limit; i++) {
+        if (plan.predicate.test(views, i)) {
+          local.push(i);
+          found++;
+        }
+      }
+      const columns: Record<string, Column> = Object.create(null);
+      for (const name of plan.outputs) columns[name] = takeRef(data, plan.refs.get(name)!, local);
+      yield { rows: local.map((i) => i + a), columns, start: a, stop: a + count };
+    }
+  } finally {
+    stopFetching.abort();
+  }
+}
+
+/**
+ * Runs `where` on a 1-D compound (or numeric/string, as column `value`) dataset and returns the
+ * matching row indices with the selected fields as columns, in row order.
+ *
+ * ```ts
+ * const r = await query(await file.get('/weather'), '(temp > 32) & (station == b"A")', { fields: ['time', 'temp'] });
+ * ```
+ */
+export async function query(ds: Dataset, where: string, options: QueryOptions = {}): Promise<QueryResult> {
+  const rows: number[] = [];
+  const parts: Record<string, Column[]> = Object.create(null);
+  let scanned = 0;
+  let batches = 0;
+  let outputs: string[] = [];
+  let firstBatch: QueryBatch | undefined;
+  for await (const batch of queryBatches(ds, where, options)) {
+    firstBatch ??= batch;
+    outputs = Object.keys(batch.columns);
+    for (const r of batch.rows) rows.push(r);
+    for (const name of outputs) if (batch.rows.length) (parts[name] ??= []).push(batch.columns[name]);
+    scanned += batch.stop - batch.start;
+    batches++;
+  }
+  const columns: Record<string, Column> = Object.create(null);
+  for (const name of outputs) {
+    const p = parts[name];
+    columns[name] = p ? concatColumns(p, ds.datatype) : firstBatch!.columns[name];
+  }
+  return { rows, columns, fields: outputs, scanned, batches };
+}

@@ -1,0 +1,142 @@
+/**
+ * pandas HDFStore: keys, table and fixed frames against what pandas itself reads
+ * (fixtures/query/query_pandas.oracle.json, written by scripts/make_query_fixtures.py with read_hdf),
+ * queries by frame column names against the whole frame filtered here, the corpus's pandas files,
+ * and the pickle reader's refusal to run anything.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { H5Error, open, storeKeys, readFrame, queryFrame, type FrameColumn } from '../src/node.js';
+import { unpickle } from '../src/pandas/pickle.js';
+
+const fx = (name: string) => resolve(__dirname, '../fixtures/query', name);
+const corpus = (name: string) => resolve(__dirname, '../../shared/corpus/writers/pandas', name);
+const oracle: Record<string, { columns: Want[]; index: Want[] }> = JSON.parse(readFileSync(fx('query_pandas.oracle.json'), 'utf8'));
+interface Want {
+  name: string | null;
+  dtype: string;
+  values: unknown[];
+  categories?: string[] | null;
+}
+
+/** A column's values in the oracle's JSON form. */
+function asJson(c: FrameColumn): unknown[] {
+  const v = Array.from(c.values as ArrayLike<unknown>);
+  if (c.dtype === 'bool') return v.map(Boolean);
+  return v.map((x) => (typeof x === 'bigint' ? String(x) : x));
+}
+
+function expectColumn(got: FrameColumn, want: Want) {
+  expect(got.name).toBe(want.name ?? 'index');
+  expect(got.dtype).toBe(want.dtype);
+  expect(asJson(got)).toEqual(want.values);
+  if (want.categories) expect(got.categories).toEqual(want.categories);
+}
+
+describe('pandas HDFStore', () => {
+  it('lists the keys pandas lists', async () => {
+    const f = await open(fx('query_pandas.h5'));
+    expect(await storeKeys(f)).toEqual(Object.keys(oracle).sort());
+  });
+
+  it.each(Object.keys(oracle))('reads %s as pandas does', async (key) => {
+    const f = await open(fx('query_pandas.h5'));
+    const frame = await readFrame(f, key);
+    const want = oracle[key];
+    expect(frame.columns.map((c) => c.name)).toEqual(want.columns.map((c) => c.name));
+    frame.columns.forEach((c, k) => expectColumn(c, want.columns[k]));
+    expect(frame.index.length).toBe(want.index.length);
+    frame.index.forEach((c, k) => expectColumn(c, want.index[k]));
+  });
+
+  it('keeps the time zone, the unit and the categories', async () => {
+    const f = await open(fx('query_pandas.h5'));
+    const frame = await readFrame(f, '/frames/table');
+    const tz = frame.columns.find((c) => c.name === 'tz')!;
+    expect([tz.tz, tz.unit]).toEqual(['Europe/Paris', 'us']);
+    expect(frame.columns.find((c) => c.name === 'td')!.unit).toBe('s');
+    expect(frame.columns.find((c) => c.name === 'cat')!.categories).toEqual(['blue', 'green', 'red']);
+  });
+
+  const QUERIES: Array<[string, (r: Record<string, any>) => boolean]> = [
+    ['(i > 100) & (f < 0)', (r) => r.i > 100n && r.f < 0],
+    ['s == "é"', (r) => r.s === 'é'],
+    ['(cat == "red") | b', (r) => r.cat === 2 || r.b === 1],
+    ['cat in ("blue", "green")', (r) => r.cat === 0 || r.cat === 1],
+    ['(f32 > 1.5) & (td < 600)', (r) => r.f32 > 1.5 && r.td < 600n],
+    ['when >= 1704096000000000', (r) => r.when >= 1704096000000000n],
+  ];
+  it.each(QUERIES)('queries a table frame by column names: %s', async (where, js) => {
+    const f = await open(fx('query_pandas.h5'));
+    const all = await readFrame(f, '/frames/table');
+    const record = (i: number) => {
+      const r: Record<string, unknown> = { when: (all.index[0].values as BigInt64Array)[i] };
+      for (const c of all.columns) r[c.name] = (c.values as ArrayLike<unknown>)[i];
+      return r;
+    };
+    const want = Array.from({ length: 1200 }, (_, i) => i).filter((i) => js(record(i)));
+    expect(want.length).toBeGreaterThan(0);
+    expect(want.length).toBeLessThan(1200);
+    const got = await queryFrame(f, '/frames/table', where);
+    expect(got.rows).toEqual(want);
+    for (const c of got.columns) {
+      const full = all.columns.find((x) => x.name === c.name)!;
+      expect(Array.from(c.values as ArrayLike<unknown>)).toEqual(want.map((i) => (full.values as ArrayLike<unknown>)[i]));
+      expect(c.dtype).toBe(full.dtype);
+    }
+  });
+
+  it('queries a MultiIndex frame by its level names', async () => {
+    const f = await open(fx('query_pandas.h5'));
+    const got = await queryFrame(f, '/multi', '(letter == "y") & (num > 1)');
+    expect(got.rows).toEqual([6, 7]);
+    expect(got.index.map((c) => Array.from(c.values as ArrayLike<unknown>))).toEqual([['y', 'y'], [2n, 3n]]);
+  });
+
+  it('refuses to query a fixed frame', async () => {
+    const f = await open(fx('query_pandas.h5'));
+    await expect(queryFrame(f, '/frames/fixed', 'i > 0')).rejects.toThrow(/format='fixed'/);
+  });
+
+  it('reads the corpus pandas tables (pandas 3.0.6 via PyTables 3.11.1)', async () => {
+    const f = await open(corpus('pandas_table_series_keys.h5'));
+    expect(await storeKeys(f)).toEqual(['/frames/one', '/frames/two', '/series/float', '/series/str']);
+    const two = await readFrame(f, '/frames/two');
+    expect(two.columns.length).toBeGreaterThan(0);
+    expect(two.index[0].values).toHaveLength(4);
+    const ts = await open(corpus('pandas_table_tz_timedelta_nocomp.h5'));
+    const frame = await readFrame(ts, '/times');
+    // pandas 3 reads: east datetime64[us, US/Eastern], utc datetime64[us, UTC] (a pickled datetime.timezone).
+    expect(frame.columns.map((c) => `${c.name}:${c.dtype}`)).toEqual(['east:datetime64[us, US/Eastern]', 'utc:datetime64[us, UTC]', 'naive:datetime64[us]', 'delta:timedelta64[s]', 'cat:category']);
+    expect(frame.columns.some((c) => c.dtype.startsWith('timedelta64'))).toBe(true);
+    expect(frame.columns.some((c) => c.dtype === 'category')).toBe(true);
+    for (const c of frame.columns) expect((c.values as ArrayLike<unknown>).length).toBe(300);
+  });
+
+  it('reads every key of the corpus fixed-format panel, integer column names included', async () => {
+    const f = await open(corpus('pandas_fixed_blosc_zstd_panel.h5'));
+    const ints = await readFrame(f, '/ints');
+    expect(ints.columns.map((c) => c.name)).toHaveLength(5);
+    expect(ints.columns[0]!.values).toHaveLength(300);
+    // pandas: d.iloc[1] and d.iloc[:3, 2] of this 5-column block.
+    expect(ints.columns.map((c) => (c.values as BigInt64Array)[1])).toEqual([-651591855530n, -467184448592n, -294681902958n, -465516730328n, -686891982875n]);
+    expect(Array.from(ints.columns[2]!.values as BigInt64Array).slice(0, 3)).toEqual([-210443930939n, -294681902958n, -492817771252n]);
+    const bools = await readFrame(f, '/bools');
+    expect(bools.columns.map((c) => c.dtype)).toEqual(['bool', 'bool', 'bool']);
+  });
+});
+
+describe('pickle reader', () => {
+  it('reads protocol 0 data and keeps class references inert', () => {
+    const v = unpickle('(dp0\nVa\np1\n(lp2\nI1\naF2.5\naI00\naNasVb\np3\ncos\nsystem\np4\n(Vrm -rf /\np5\ntp6\nRp7\ns.');
+    expect(v).toBeInstanceOf(Map);
+    const m = v as Map<string, unknown>;
+    expect(m.get('a')).toEqual([1, 2.5, false, null]);
+    expect(m.get('b')).toEqual({ global: 'os.system', args: ['rm -rf /'] });
+  });
+
+  it('refuses binary protocols with an H5Error', () => {
+    expect(() => unpickle('\x80\x04K\x01.')).toThrow(H5Error);
+  });
+});
