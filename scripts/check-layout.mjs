@@ -31,7 +31,7 @@ export const LAYERS = [
   ['values'],
   ['read'],
   ['api'],
-  ['labeled', 'tools'],
+  ['labeled', 'tools', 'h5web'],
   ['index.ts', 'node.ts', 's3.ts'],
   ['cli'],
 ];
