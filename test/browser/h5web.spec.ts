@@ -9,7 +9,7 @@ import { createElement } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { App, DataProvider, type ValuesStoreParams } from '@h5web/app';
 import '@h5web/app/styles.css';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { page } from 'vitest/browser';
 import { open, type H5File } from '../../src/index.js';
 import { Coh5Api, Coh5Provider } from '../../src/h5web/index.js';
@@ -32,6 +32,8 @@ class RecordingApi extends Coh5Api {
 }
 
 let root: Root | undefined;
+// Room for the explorer and a plot (the test iframe is phone-sized otherwise).
+beforeEach(() => page.viewport(1200, 760));
 afterEach(() => {
   root?.unmount();
   root = undefined;
