@@ -46,7 +46,9 @@ export class Coh5Api extends DataProviderApi {
       onProgress?.(0);
       const r = await ds.read(selection, { signal: abortSignal });
       onProgress?.(1);
-      const count = (r.shape ?? []).reduce((a, b) => a * b, 1);
+      // Like h5py, read() appends an array datatype's dims to the shape; H5Web counts elements.
+      const perElement = ds.datatype.class === 'array' ? ds.datatype.dims.reduce((a, b) => a * b, 1) : 1;
+      const count = (r.shape ?? []).reduce((a, b) => a * b, 1) / perElement;
       const names = await referenceNames(ds, r.data, ds.datatype, abortSignal);
       return columnToH5Web(r.data, ds.datatype, count, ds.shape?.length === 0, names);
     }, abortSignal);
