@@ -3,6 +3,7 @@
  * DTypes for every datatype class, and values in the forms H5Web's visualizations take.
  * (The app itself, in Chromium: test/browser/h5web.spec.ts.)
  */
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { DTypeClass, EntityKind, ShapeClass, type Dataset as H5WebDataset, type GroupWithChildren } from '@h5web/app';
 import { open } from '../src/node.js';
@@ -76,5 +77,19 @@ describe('Coh5Api on the corpus', () => {
     expect(fields.get('name')!.class).toBe(DTypeClass.String);
     await expect(api.getEntity('/no/such/thing')).rejects.toThrow(/^NotFound: /);
     await file.close();
+  });
+  it('gives complex numbers (HDF5 2.0\'s class and h5py\'s r/i compounds) as [real, imaginary] with a Complex type', async () => {
+    const oracleOf = async (f: string) => JSON.parse(await readFile(`${f}.json`, 'utf8')).objects as Record<string, { data: unknown }>;
+    const pair = (c: { r: number | string; i: number | string }) => [Number(c.r), Number(c.i)];
+    for (const [f, path] of [['fixtures/v200/v200_dtypes.h5', '/c16_le'], ['fixtures/v200/v200_dtypes.h5', '/c8_be'], ['fixtures/dtypes_latest.h5', '/compounds/complex64']] as const) {
+      const file = await open(f);
+      const api = new Coh5Api(f, Promise.resolve(file));
+      const ds = (await api.getEntity(path)) as H5WebDataset;
+      expect(ds.type.class, path).toBe(DTypeClass.Complex);
+      const got = (await api.getValue({ dataset: ds as H5WebDataset<never> })) as number[][];
+      const want = [(await oracleOf(f))[path]!.data].flat(2).map((c) => pair(c as { r: number; i: number }));
+      expect(got, path).toEqual(want);
+      await file.close();
+    }
   });
 });
