@@ -92,4 +92,20 @@ describe('Coh5Api on the corpus', () => {
       await file.close();
     }
   });
+  it('gives attribute values: strings, numeric arrays (dense attribute storage), as h5py has them', async () => {
+    const f = 'fixtures/attrs_latest.h5';
+    const objects = JSON.parse(await readFile(`${f}.json`, 'utf8')).objects as Record<string, { attrs: Record<string, { value: unknown }> }>;
+    const file = await open(f);
+    const api = new Coh5Api(f, Promise.resolve(file));
+    for (const path of ['/', '/dense']) {
+      const entity = await api.getEntity(path);
+      const values = await api.getAttrValues(entity);
+      expect(entity.attributes.map((a) => a.name).sort(), path).toEqual(Object.keys(objects[path]!.attrs).sort());
+      for (const [name, a] of Object.entries(objects[path]!.attrs)) {
+        const v = values[name];
+        expect(ArrayBuffer.isView(v) ? Array.from(v as Int16Array) : v, `${path} ${name}`).toEqual(a.value);
+      }
+    }
+    await file.close();
+  });
 });
