@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { DTypeClass, EntityKind, ShapeClass, type Dataset as H5WebDataset, type GroupWithChildren } from '@h5web/app';
+import { AbortError, DTypeClass, EntityKind, ShapeClass, type Dataset as H5WebDataset, type GroupWithChildren } from '@h5web/app';
 import { open } from '../src/node.js';
 import { Coh5Api, parseSelection } from '../src/h5web/index.js';
 
@@ -106,6 +106,15 @@ describe('Coh5Api on the corpus', () => {
         expect(ArrayBuffer.isView(v) ? Array.from(v as Int16Array) : v, `${path} ${name}`).toEqual(a.value);
       }
     }
+    await file.close();
+  });
+  it('turns an aborted read into H5Web\'s AbortError (H5Web drops those silently)', async () => {
+    const file = await open('fixtures/example.h5');
+    const api = new Coh5Api('example.h5', Promise.resolve(file));
+    const ds = (await api.getEntity('/temperature')) as H5WebDataset<never>;
+    const controller = new AbortController();
+    controller.abort();
+    await expect(api.getValue({ dataset: ds }, controller.signal)).rejects.toBeInstanceOf(AbortError);
     await file.close();
   });
 });
