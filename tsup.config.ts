@@ -3,9 +3,9 @@ import { defineConfig } from 'tsup';
 // ESM only: one copy of H5Error shared by every entry (a CJS build would duplicate it per entry).
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', node: 'src/node.ts', s3: 'src/s3.ts', arrow: 'src/arrow.ts', cli: 'src/cli/main.ts' },
+    entry: { index: 'src/index.ts', node: 'src/node.ts', s3: 'src/s3.ts', arrow: 'src/arrow.ts', h5web: 'src/h5web/index.ts', cli: 'src/cli/main.ts' },
     format: ['esm'],
-    dts: { entry: { index: 'src/index.ts', node: 'src/node.ts', s3: 'src/s3.ts', arrow: 'src/arrow.ts' } },
+    dts: { entry: { index: 'src/index.ts', node: 'src/node.ts', s3: 'src/s3.ts', arrow: 'src/arrow.ts', h5web: 'src/h5web/index.ts' } },
     splitting: true,
     sourcemap: false, // not shipped: they were 3.5 MB of a 4.6 MB tarball
     clean: true,

@@ -31,7 +31,7 @@ export const LAYERS = [
   ['values'],
   ['read'],
   ['api'],
-  ['labeled', 'tools', 'query'],
+  ['labeled', 'tools', 'query', 'h5web'],
   ['pandas', 'arrow'],
   ['index.ts', 'node.ts', 's3.ts', 'arrow.ts'],
   ['cli'],

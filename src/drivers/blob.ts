@@ -56,3 +56,8 @@ export class SliceSource implements ByteSource {
     return this.size;
   }
 }
+
+/** A `Blob` or `File` as a ByteSource (what open() does with one; kept for the H5Web provider's API). */
+export function blobSource(blob: Blob, key?: string): ByteSource {
+  return new SliceSource(blob as unknown as BlobLike, key);
+}

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { TestProject } from 'vitest/node';
 import { startCorsServer } from './cors-server.js';
+import { makeBigFile } from './make-big-file.js';
 
 const FIXTURES = ['example.h5', 'large_2d.h5'];
 const BUCKET = 'coh5-browser';
@@ -43,6 +44,7 @@ declare module 'vitest' {
     s3Endpoint: string;
     s3Bucket: string;
     oracle: Record<string, Record<string, OracleDataset>>;
+    bigSize: number;
   }
 }
 
@@ -64,6 +66,9 @@ export default async function setup(project: TestProject) {
       };
     }
   }
+  // The H5Web viewer tests' ~80 MB file, written by HDF5 (h5wasm) here rather than committed.
+  const big = await makeBigFile(await mkdtemp(join(tmpdir(), 'coh5-browser-big-')));
+  files.set('/big.h5', big);
   const http = await startCorsServer(files);
 
   const S3rver = createRequire(import.meta.url)('s3rver') as new (opts: object) => { run(): Promise<{ port: number }>; close(): Promise<void>; httpServer?: Server };
@@ -79,6 +84,7 @@ export default async function setup(project: TestProject) {
   project.provide('s3Endpoint', endpoint);
   project.provide('s3Bucket', BUCKET);
   project.provide('oracle', oracle);
+  project.provide('bigSize', big.length);
 
   return async () => {
     await http.close();
