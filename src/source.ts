@@ -30,3 +30,36 @@ export interface ByteRange {
   offset: number;
   length: number;
 }
+
+/** Each signal's subscribers, and the one 'abort' listener that calls them. */
+const subscribers = new WeakMap<AbortSignal, { fns: Set<() => void>; listener: () => void }>();
+
+/**
+ * Calls `fn` once when `signal` aborts (the caller checks `signal.aborted` first); returns the
+ * function that unsubscribes. Every subscriber of one signal shares a single 'abort' listener:
+ * a walk's thousands of concurrent reads under one signal would otherwise add one each, and Node
+ * prints a MaxListenersExceededWarning past 10.
+ */
+export function whenAborted(signal: AbortSignal, fn: () => void): () => void {
+  let entry = subscribers.get(signal);
+  if (!entry) {
+    const fns = new Set<() => void>();
+    const listener = () => {
+      subscribers.delete(signal);
+      for (const f of [...fns]) f();
+    };
+    entry = { fns, listener };
+    subscribers.set(signal, entry);
+    signal.addEventListener('abort', listener, { once: true });
+  }
+  const { fns, listener } = entry;
+  // A wrapper per subscription: the same function subscribed twice is called twice, as with addEventListener.
+  const call = () => fn();
+  fns.add(call);
+  return () => {
+    if (!fns.delete(call) || fns.size || subscribers.get(signal)?.fns !== fns) return;
+    // The last subscriber left: the signal keeps no listener of ours.
+    subscribers.delete(signal);
+    signal.removeEventListener('abort', listener);
+  };
+}

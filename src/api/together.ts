@@ -1,4 +1,5 @@
 import { H5Error } from '../errors.js';
+import { whenAborted } from '../source.js';
 
 /**
  * Runs related tasks (one call's opens or reads) in parallel under one child signal: the first
@@ -8,8 +9,9 @@ import { H5Error } from '../errors.js';
 export async function together<T>(signal: AbortSignal | undefined, tasks: ReadonlyArray<(signal: AbortSignal) => Promise<T>>): Promise<T[]> {
   const child = new AbortController();
   const forward = () => child.abort(signal!.reason);
+  let offAbort: (() => void) | undefined;
   if (signal?.aborted) forward();
-  else signal?.addEventListener('abort', forward, { once: true });
+  else if (signal) offAbort = whenAborted(signal, forward);
   try {
     return await Promise.all(
       tasks.map((task) =>
@@ -20,6 +22,6 @@ export async function together<T>(signal: AbortSignal | undefined, tasks: Readon
       ),
     );
   } finally {
-    signal?.removeEventListener('abort', forward);
+    offAbort?.();
   }
 }

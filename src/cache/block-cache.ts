@@ -11,7 +11,7 @@ import {
 } from '../defaults.js';
 import { H5Error, abortError, throwIfAborted, toH5Error } from '../errors.js';
 import { checkRange } from '../drivers/memory.js';
-import type { ByteRange, ByteSource, ReadOptions } from '../source.js';
+import { whenAborted, type ByteRange, type ByteSource, type ReadOptions } from '../source.js';
 import { coalesceRanges, readCoalesced, type RangeFetch } from './coalesce.js';
 import { ByteLRU } from './lru.js';
 import { PriorityLimit } from './priority-limit.js';
@@ -78,7 +78,8 @@ interface PendingRead {
   settled: boolean;
   resolve(bytes: Uint8Array): void;
   reject(error: unknown): void;
-  onAbort?: () => void;
+  /** Unsubscribes from the signal. */
+  offAbort?: () => void;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -298,8 +299,7 @@ export class BlockCache implements ByteSource {
     return new Promise<Uint8Array>((resolve, reject) => {
       const read: PendingRead = { offset, end, signal, parts: [], waitingOn: new Set(), settled: false, resolve, reject };
       if (signal) {
-        read.onAbort = () => this.abortRead(read);
-        signal.addEventListener('abort', read.onAbort, { once: true });
+        read.offAbort = whenAborted(signal, () => this.abortRead(read));
       }
       this.queue.push(read);
       if (!this.flushScheduled) {
@@ -501,7 +501,7 @@ export class BlockCache implements ByteSource {
       }
     }
     read.waitingOn.clear();
-    if (read.onAbort) read.signal?.removeEventListener('abort', read.onAbort);
+    read.offAbort?.();
   }
 }
 

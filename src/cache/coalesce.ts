@@ -1,5 +1,5 @@
 import { abortError } from '../errors.js';
-import type { ByteRange } from '../source.js';
+import { whenAborted, type ByteRange } from '../source.js';
 
 /** How reads planned together are merged into GETs. */
 export interface CoalesceOptions {
@@ -91,8 +91,8 @@ export function readCoalesced(
     for (const s of settlers) s.reject(abortError(signal));
   };
   if (signal) {
-    signal.addEventListener('abort', onAbort, { once: true });
-    void Promise.allSettled(results).then(() => signal.removeEventListener('abort', onAbort));
+    const offAbort = whenAborted(signal, onAbort);
+    void Promise.allSettled(results).then(offAbort);
   }
   for (const group of coalesceRanges(ranges, options)) {
     let length = group.length;

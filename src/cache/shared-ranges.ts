@@ -1,5 +1,5 @@
 import { H5Error, abortError } from '../errors.js';
-import type { ByteRange } from '../source.js';
+import { whenAborted, type ByteRange } from '../source.js';
 
 /** Fetches new ranges together under `signal`, one promise per range (readCoalesced's shape). */
 export type BatchFetch = (ranges: ByteRange[], signal: AbortSignal) => Promise<Uint8Array>[];
@@ -66,9 +66,10 @@ export class SharedRanges {
     batch.waiters++;
     return new Promise<Uint8Array>((resolve, reject) => {
       let done = false;
+      let offAbort: (() => void) | undefined;
       const leave = (aborted: boolean) => {
         done = true;
-        signal?.removeEventListener('abort', onAbort);
+        offAbort?.();
         if (--batch.waiters === 0 && aborted) {
           // Nobody wants these bytes any more: stop the GETs, and let later reads start afresh.
           for (const key of batch.keys) if (this.inflight.get(key)?.batch === batch) this.inflight.delete(key);
@@ -81,7 +82,7 @@ export class SharedRanges {
         reject(abortError(signal));
       };
       if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal) offAbort = whenAborted(signal, onAbort);
       entry.bytes.then(
         (b) => {
           if (done) return;

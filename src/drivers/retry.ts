@@ -1,4 +1,5 @@
 import { H5Error, abortError, throwIfAborted } from '../errors.js';
+import { whenAborted } from '../source.js';
 
 /** How often and how patiently a driver repeats a request that failed for a transient reason. */
 export interface RetryPolicy {
@@ -107,10 +108,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       reject(abortError(signal));
     };
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      offAbort?.();
       resolve();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const offAbort = signal ? whenAborted(signal, onAbort) : undefined;
   });
 }
 
@@ -129,8 +130,7 @@ export async function withTimeout<T>(
   const ctrl = new AbortController();
   const limit = timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const timeout = new H5Error('Timeout', `request took longer than ${limit} ms`, details);
-  const onAbort = () => ctrl.abort(abortError(signal));
-  signal?.addEventListener('abort', onAbort, { once: true });
+  const offAbort = signal ? whenAborted(signal, () => ctrl.abort(abortError(signal))) : undefined;
   // A limit of 0 or Infinity means no limit.
   const timer = limit > 0 && Number.isFinite(limit) ? setTimeout(() => ctrl.abort(timeout), limit) : undefined;
   try {
@@ -141,6 +141,6 @@ export async function withTimeout<T>(
     throw e;
   } finally {
     clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
+    offAbort?.();
   }
 }
