@@ -64,6 +64,19 @@ describe('walk()', () => {
     await f.close();
   });
 
+  it.each(FILES)('%s: readDatasets of all 60 datasets resolves their paths a level per step, together', async (name) => {
+    const { depth } = visit(name);
+    const f = await open(server.urlOf(`/${name}`), small);
+    f.resetStats();
+    const paths = visit(name).visititems.filter((p) => /\/d\d$/.test(p));
+    expect(paths).toHaveLength(60);
+    const res = await f.readDatasets(paths);
+    expect(Array.from(res['/g3/s4/d2']!.data as Float64Array).slice(0, 2)).toEqual([342, 343]);
+    // The same levels as the walk (each path's groups looked up by name), then one wave of data.
+    expect(f.stats().waves).toBeLessThanOrEqual(5 * depth + 1);
+    await f.close();
+  });
+
   it('stops its prefetch when the consumer breaks out, and on the signal', async () => {
     const full = await open(server.urlOf('/walk_earliest.h5'), small);
     server.reset();
