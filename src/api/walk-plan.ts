@@ -14,9 +14,7 @@ import { H5Error } from '../errors.js';
 import { whenAborted } from '../source.js';
 import { joinPath } from './paths.js';
 import type { CallOptions, Group, H5Node, LinkInfo } from './objects.js';
-
-/** Opens the object whose header is at `address` (the object model's openObject, handed in: no import circle). */
-export type OpenObject = (path: string, address: number, options?: CallOptions) => Promise<H5Node>;
+import type { OpenObject } from './reference-paths.js';
 
 /** A promise whose rejection is observed later (or never, after stop()): not an unhandled rejection. */
 function kept<T>(p: Promise<T>): Promise<T> {
@@ -32,6 +30,7 @@ export class TreePrefetch {
   private readonly nodeAt = new Map<number, Promise<H5Node>>();
   private readonly offAbort: (() => void) | undefined;
 
+  /** @param open the object model's openObject, handed in: no runtime import circle. */
   constructor(
     root: Group,
     private readonly open: OpenObject,
