@@ -40,34 +40,40 @@ export interface ByteRange {
  * not import. So waiters register here, and the signal itself only ever sees one listener.
  */
 
-type Waiters = Set<() => void>;
+interface Waiters {
+  fns: Set<() => void>;
+  fire: () => void;
+}
 
 const waitersOf = new WeakMap<AbortSignal, Waiters>();
 
 /**
- * Calls `fn` once when `signal` aborts. Returns a function that stops waiting (idempotent).
- * `fn` is not called if the signal has already aborted: check `signal.aborted` first.
+ * Calls `fn` once when `signal` aborts. Returns a function that stops waiting (idempotent); when
+ * the last waiter leaves, the signal keeps no listener of ours. `fn` is not called if the signal
+ * has already aborted: check `signal.aborted` first.
  */
 export function onAbort(signal: AbortSignal | undefined, fn: () => void): () => void {
   if (!signal || signal.aborted) return noop;
-  let waiters = waitersOf.get(signal);
-  if (!waiters) {
-    const set: Waiters = new Set();
-    waiters = set;
-    waitersOf.set(signal, set);
+  let entry = waitersOf.get(signal);
+  if (!entry) {
+    const fns = new Set<() => void>();
     const fire = (): void => {
       waitersOf.delete(signal);
-      for (const w of [...set]) w();
-      set.clear();
+      for (const w of [...fns]) w();
+      fns.clear();
     };
+    entry = { fns, fire };
+    waitersOf.set(signal, entry);
     signal.addEventListener('abort', fire, { once: true });
   }
   // A fresh wrapper per call, so the same `fn` registered twice is two waiters.
   const waiter = (): void => fn();
-  waiters.add(waiter);
-  const own = waiters;
+  const { fns, fire } = entry;
+  fns.add(waiter);
   return () => {
-    own.delete(waiter);
+    if (!fns.delete(waiter) || fns.size || waitersOf.get(signal)?.fns !== fns) return;
+    waitersOf.delete(signal);
+    signal.removeEventListener('abort', fire);
   };
 }
 

@@ -63,9 +63,9 @@ describe('hard-link cycles', () => {
     const f = await open(join(REG, 'hard_link_cycles.h5'));
     const seen: [string, string | undefined][] = [];
     for await (const { path, node } of f.walk()) seen.push([path, node?.kind]);
-    // A group's members come together, then its subgroups' in order; the links back (/g/a/up,
-    // /loop/a..d) are reported once each and not descended into.
-    expect(seen.map((s) => s[0])).toEqual(['/g', '/loop', '/g/a', '/g/a/up', '/g/a/x', '/loop/a', '/loop/b', '/loop/c', '/loop/d']);
+    // Pre-order, as h5py's visititems: a member, everything below it, then its next sibling; the
+    // links back (/g/a/up, /loop/a..d) are reported once each and not descended into.
+    expect(seen.map((s) => s[0])).toEqual(['/g', '/g/a', '/g/a/up', '/g/a/x', '/loop', '/loop/a', '/loop/b', '/loop/c', '/loop/d']);
     const g = await f.get('g');
     const up = await f.get('g/a/up');
     expect(up.address).toBe(g.address);
@@ -88,7 +88,7 @@ describe('hard-link cycles', () => {
     const t0 = Date.now();
     const e = await failure(visit(await f.get('loop'), 0));
     const ms = Date.now() - t0;
-    expect(e.code).toBe('Aborted');
+    expect(e.code).toBe('Timeout');
     expect(visits).toBeGreaterThan(10);
     // A generous bound, not a timing benchmark: unbounded, this never returned.
     expect(ms).toBeLessThan(2000);

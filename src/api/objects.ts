@@ -22,6 +22,7 @@ import { concreteMappings, readVirtualMappings } from '../read/virtual.js';
 import { findPaths } from './reference-paths.js';
 import { joinPath } from './paths.js';
 import { isReference, type Reference } from '../values/reference.js';
+import { TreePrefetch } from './walk-plan.js';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -273,28 +274,40 @@ export class Group extends H5Object {
    * Every object below this group, depth first in h5py's member order: [path, node] pairs.
    * Each object is visited once, however many hard links reach it (no loops on cycles);
    * soft and external links are reported, not followed.
+   *
+   * The yield order is depth first, but the reads are planned breadth first (walk-plan.ts): a
+   * background prefetch loads each level of the tree in two waves (every group's links, then
+   * every member's header), so a walk costs waves by the tree's depth, not by its number of
+   * groups. Stopping the iteration (break, return) or aborting the signal stops the prefetch; a
+   * read that failed throws here when the depth-first order reaches it.
    */
   async *walk(options?: CallOptions): AsyncGenerator<{ path: string; node: H5Node | null; link: LinkInfo }> {
-    yield* this.walkFrom(new Set<number>([this.address]), options);
-  }
-
-  /** walk()'s pre-order: a member, then everything below it, then its next sibling (as h5ls -r). */
-  private async *walkFrom(seen: Set<number>, options?: CallOptions): AsyncGenerator<{ path: string; node: H5Node | null; link: LinkInfo }> {
-    await cooperate(options?.signal);
-    const links = await this.links(options);
-    // Open every member of this group together: one wave per group.
-    const nodes = await together(
-      options?.signal,
-      links.map((l) => (signal: AbortSignal) => (l.kind === 'hard' ? openObject(this.file, joinPath(this.path, l.name), l.address, { ...options, signal }) : Promise.resolve(null))),
-    );
-    for (let i = 0; i < links.length; i++) {
-      const link = links[i]!;
-      const node = nodes[i] ?? null;
-      const path = joinPath(this.path, link.name);
-      const first = node !== null && !seen.has(node.address);
-      if (node) seen.add(node.address);
-      yield { path, node, link };
-      if (first && node.kind === 'group') yield* node.walkFrom(seen, options);
+    throwIfAborted(options?.signal);
+    const prefetch = new TreePrefetch(this, (path, address, o) => openObject(this.file, path, address, o), options?.signal);
+    try {
+      const seen = new Set<number>([this.address]);
+      // Pre-order, as h5py's visititems (H5Ovisit) and h5ls -r: a member, everything below it,
+      // then its next sibling. One frame per group being listed, the deepest last.
+      const frames: Array<{ group: Group; links: LinkInfo[]; next: number }> = [{ group: this, links: await prefetch.links(this), next: 0 }];
+      while (frames.length) {
+        await cooperate(options?.signal);
+        const top = frames[frames.length - 1]!;
+        const link = top.links[top.next++];
+        if (!link) {
+          frames.pop();
+          continue;
+        }
+        const path = joinPath(top.group.path, link.name);
+        // Awaited one by one, in order: an error is met where the depth-first order reaches it.
+        const node = link.kind === 'hard' ? await prefetch.node(path, link.address) : null;
+        // A second hard link to an object already seen is reported, not entered (no loops on cycles).
+        const first = node !== null && !seen.has(node.address);
+        if (node) seen.add(node.address);
+        yield { path, node, link };
+        if (first && node.kind === 'group') frames.push({ group: node, links: await prefetch.links(node), next: 0 });
+      }
+    } finally {
+      prefetch.stop();
     }
   }
 

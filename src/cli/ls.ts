@@ -93,7 +93,15 @@ export async function ls(argv: string[], out: (s: string) => void): Promise<void
     if (node.kind !== 'group') return emit(await rowOf(node.path, node, null, long), node.path);
     const prefix = node.path === '/' ? '/' : `${node.path}/`;
     if (v.recursive) {
-      for await (const { path, node: n, link } of node.walk()) emit(await rowOf(path, n, link, long), path);
+      // Rows start as the walk reaches them and print in walk order: awaited one by one, each
+      // object's attribute read (-l, dense attribute storage) cost its own wave.
+      const rows: Array<{ path: string; row: Promise<Row> }> = [];
+      for await (const { path, node: n, link } of node.walk()) {
+        const row = rowOf(path, n, link, long);
+        row.catch(() => {}); // met below, in order
+        rows.push({ path, row });
+      }
+      for (const r of rows) emit(await r.row, r.path);
       return;
     }
     const links = await node.links();

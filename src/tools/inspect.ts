@@ -177,6 +177,9 @@ export async function inspectFile(file: H5File, openCost: { requests: number; by
   const counts = { groups: 1, datasets: 0, datatypes: 0, softLinks: 0, externalLinks: 0 };
   const seen = new Set<number>();
   file.resetStats();
+  // Each dataset's report (its chunk index walked) starts as the walk reaches it and runs
+  // alongside the rest of the walk: awaited one by one, each chunk index cost its own waves.
+  const reports: Promise<DatasetReport>[] = [];
   for await (const { node, link } of file.walk()) {
     if (link.kind === 'soft') counts.softLinks++;
     if (link.kind === 'external') counts.externalLinks++;
@@ -187,19 +190,20 @@ export async function inspectFile(file: H5File, openCost: { requests: number; by
     if (node.kind === 'datatype') counts.datatypes++;
     if (node.kind === 'dataset') {
       counts.datasets++;
-      try {
-        datasets.push(await datasetReport(node, pageSize, addrs));
-      } catch (e) {
+      const report = datasetReport(node, pageSize, addrs).catch((e: unknown) => {
         if (!(e instanceof H5Error) || e.code === 'Network' || e.code === 'Aborted') throw e;
         // An index coh5 cannot walk is reported, not fatal: the rest of the report still helps.
-        datasets.push({
+        return {
           path: node.path, shape: node.shape, dtype: node.dtype, layout: node.layout, chunks: node.chunks, filters: [],
           chunkBytes: 0, chunksAllocated: 0, chunksInGrid: 0, storedBytes: 0, meanStoredChunkBytes: 0, chunksPerPage: null,
           verdict: 'ok', suggestedChunks: null,
-        });
-      }
+        } satisfies DatasetReport;
+      });
+      report.catch(() => {}); // met below, by Promise.all, in walk order
+      reports.push(report);
     }
   }
+  datasets.push(...(await Promise.all(reports)));
   const s = file.stats();
   const metadata = { requests: s.requests ?? 0, bytes: s.bytesTransferred ?? 0, waves: s.waves ?? 0 };
   const lastMeta = addrs.meta.length ? Math.max(...addrs.meta) : 0;
