@@ -31,8 +31,18 @@ function macrotask(): Promise<void> {
 
 /** True when the current slice of busy time is used up and the caller should `cooperate()`. */
 export function sliceUsed(): boolean {
-  return Date.now() - sliceStart >= SLICE_MS;
+  // Decided once per synchronous run: reads a loop starts together (a level of a tree) all yield
+  // or all go on, so a clock tick in the middle of the loop cannot split them into two waves.
+  if (decision === null) {
+    decision = Date.now() - sliceStart >= SLICE_MS;
+    queueMicrotask(() => {
+      decision = null;
+    });
+  }
+  return decision;
 }
+
+let decision: boolean | null = null;
 
 /**
  * Yields to the event loop when the slice is used up, then throws 'Aborted' if `signal` fired.
@@ -40,8 +50,16 @@ export function sliceUsed(): boolean {
  */
 export async function cooperate(signal?: AbortSignal): Promise<void> {
   if (sliceUsed()) {
-    await macrotask();
-    sliceStart = Date.now();
+    // One yield shared by every caller that finds the slice used up: reads started in the same
+    // tick (a whole level of a B-tree, say) resume in the same macrotask, so they still go out
+    // together and coalesce, instead of one per macrotask.
+    pending ??= macrotask().then(() => {
+      sliceStart = Date.now();
+      pending = null;
+    });
+    await pending;
   }
   throwIfAborted(signal);
 }
+
+let pending: Promise<void> | null = null;
