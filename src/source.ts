@@ -77,4 +77,15 @@ export function onAbort(signal: AbortSignal | undefined, fn: () => void): () => 
   };
 }
 
+/**
+ * A controller that aborts, with `parent`'s reason, when `parent` does (at once if it already
+ * has): the child signal a group of related reads shares. `release()` stops following `parent`.
+ */
+export function followAbort(parent: AbortSignal | undefined): { controller: AbortController; release: () => void } {
+  const controller = new AbortController();
+  const forward = (): void => controller.abort(parent!.reason);
+  if (parent?.aborted) forward();
+  return { controller, release: onAbort(parent, forward) };
+}
+
 function noop(): void {}

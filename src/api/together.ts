@@ -1,4 +1,4 @@
-import { onAbort } from '../source.js';
+import { followAbort } from '../source.js';
 import { H5Error } from '../errors.js';
 
 /**
@@ -7,10 +7,7 @@ import { H5Error } from '../errors.js';
  * the call rejects with. The caller's own signal aborts them all too.
  */
 export async function together<T>(signal: AbortSignal | undefined, tasks: ReadonlyArray<(signal: AbortSignal) => Promise<T>>): Promise<T[]> {
-  const child = new AbortController();
-  const forward = () => child.abort(signal!.reason);
-  if (signal?.aborted) forward();
-  const stopWaiting = onAbort(signal, forward);
+  const { controller: child, release } = followAbort(signal);
   try {
     return await Promise.all(
       tasks.map((task) =>
@@ -21,6 +18,6 @@ export async function together<T>(signal: AbortSignal | undefined, tasks: Readon
       ),
     );
   } finally {
-    stopWaiting();
+    release();
   }
 }

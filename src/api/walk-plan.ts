@@ -11,7 +11,7 @@
  * the order of what is yielded; that stays in Group.walk().
  */
 import { H5Error } from '../errors.js';
-import { onAbort } from '../source.js';
+import { followAbort } from '../source.js';
 import { joinPath } from './paths.js';
 import type { CallOptions, Group, H5Node, LinkInfo } from './objects.js';
 import type { OpenObject } from './reference-paths.js';
@@ -23,12 +23,12 @@ function kept<T>(p: Promise<T>): Promise<T> {
 }
 
 export class TreePrefetch {
-  private readonly controller = new AbortController();
+  private readonly controller: AbortController;
   /** Links of each group, by group address. */
   private readonly linksOf = new Map<number, Promise<LinkInfo[]>>();
   /** Each object opened, by header address (with the path it was first reached by). */
   private readonly nodeAt = new Map<number, Promise<H5Node>>();
-  private readonly offAbort: (() => void) | undefined;
+  private readonly offAbort: () => void;
 
   /** @param open the object model's openObject, handed in: no runtime import circle. */
   constructor(
@@ -37,9 +37,7 @@ export class TreePrefetch {
     signal?: AbortSignal,
   ) {
     // One listener on the caller's signal for the whole walk; every read below listens to ours.
-    const forward = () => this.controller.abort(signal!.reason);
-    if (signal?.aborted) forward();
-    this.offAbort = signal && !signal.aborted ? onAbort(signal, forward) : undefined;
+    ({ controller: this.controller, release: this.offAbort } = followAbort(signal));
     this.nodeAt.set(root.address, Promise.resolve(root));
     void this.run(root).catch(() => {});
   }
@@ -50,7 +48,7 @@ export class TreePrefetch {
 
   /** Ends the prefetch: its reads in flight are aborted, no new level is started. */
   stop(): void {
-    this.offAbort?.();
+    this.offAbort();
     if (!this.controller.signal.aborted) this.controller.abort(new H5Error('Aborted', 'the walk was stopped'));
   }
 
