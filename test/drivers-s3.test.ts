@@ -121,7 +121,7 @@ describe.each(targetNames())('S3Source against %s', (name) => {
     if (!t.enforcesAuth) return ctx.skip(); // s3rver serves unsigned requests to anyone.
     const e = await failure((await open('data.bin', { anonymous: true, credentials: undefined })).read(0, 10));
     expect(e.status).toBe(403);
-    expect(e.code).toBe('Network');
+    expect(e.code).toBe('AccessDenied');
   });
 
   it('uses an injected client and leaves it open on close', async () => {
