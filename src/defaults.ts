@@ -84,3 +84,10 @@ export const DEFAULT_INITIAL_READ_SIZE = 64 * KiB;
 
 /** Requests kept in a StatsSource's log; old entries drop off so long runs stay bounded. */
 export const DEFAULT_STATS_LOG_ENTRIES = 10_000;
+
+/**
+ * A signed URL learned from a redirect is not used in its last 10 s: a GET sent then may reach
+ * the store after expiry (the request's own time plus a few seconds of clock skew), and a
+ * re-resolution costs one round trip, while a refused GET costs two.
+ */
+export const SIGNED_URL_EXPIRY_MARGIN_MS = 10_000;

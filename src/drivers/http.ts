@@ -2,12 +2,18 @@ import { H5Error } from '../errors.js';
 import { RangedSource, parseContentRange, safeInt, shortBody, type RemoteOptions } from './ranged.js';
 import { isConnectionError, markRetryable } from './retry.js';
 import { redactUrl } from './url.js';
+import { REDIRECT_STATUSES, isFresh, nextHop, originOf, resolvedUrl, type ResolvedUrl } from './redirect.js';
 
 export interface HttpOptions extends RemoteOptions {
-  /** Extra request headers (an Authorization token, say). */
+  /** Extra request headers (an Authorization token, say); sent to the data URL's origin only, not to where it redirects. */
   headers?: HeadersInit;
   /** Replaces the global fetch: to sign URLs, add tracing, or route through a proxy. */
   fetch?: typeof globalThis.fetch;
+  /**
+   * A bearer token (NASA Earthdata, most data portals): sent as `Authorization: Bearer <token>`
+   * to the data URL's origin only, never to the signed URL it redirects to.
+   */
+  token?: string;
   /** Passed to fetch in browsers ('include' sends cookies cross-origin). */
   credentials?: RequestCredentials;
   /** Passed to fetch in browsers. */
@@ -27,6 +33,13 @@ export class HttpSource extends RangedSource {
   private readonly fetchFn: typeof globalThis.fetch;
   /** Whether a failed cross-origin request was a CORS refusal (see blockedByCors); undefined until asked. */
   private corsBlocked: boolean | undefined;
+  private readonly origin: string;
+  /** Where the data URL redirected to, while usable (see redirect.ts). */
+  private resolved: ResolvedUrl | undefined;
+  /** Settles when the request now following the data URL's redirects has its answer. */
+  private resolving: Promise<void> | undefined;
+  /** Whether fetch must follow redirects itself (browsers hide them from 'manual'). */
+  private fetchFollows = false;
 
   constructor(
     url: string | URL,
@@ -36,6 +49,7 @@ export class HttpSource extends RangedSource {
     const { url: bare, authorization } = splitUserinfo(String(url));
     this.url = bare;
     this.authorization = authorization;
+    this.origin = originOf(bare);
     if (options.fetch === undefined && typeof globalThis.fetch !== 'function') {
       throw new H5Error('Unsupported', 'no fetch in this environment; pass options.fetch', { source: this.key });
     }
@@ -43,16 +57,99 @@ export class HttpSource extends RangedSource {
     this.fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
-  private request(method: 'GET' | 'HEAD', range: string | undefined, signal: AbortSignal): Promise<Response> {
-    const headers = new Headers(this.options.headers);
+  /**
+   * One request for the data URL. The first one follows its redirects (if any) and remembers the
+   * final URL; later ones go straight there until it expires or is refused, then the data URL is
+   * asked again, once. Requests that start while the first is still resolving wait for it, so a
+   * burst of GETs pays the redirect once, not once each.
+   */
+  private async request(method: 'GET' | 'HEAD', range: string | undefined, signal: AbortSignal): Promise<Response> {
+    if (!isFresh(this.resolved) && this.resolving) await this.resolving;
+    const target = this.resolved;
+    if (isFresh(target)) {
+      const res = await this.send(target.url, method, range, signal);
+      // Quirk: an expired or revoked signed URL answers 403 (S3), 401 or 400 (some CDNs); the data
+      // URL hands out a fresh one. HEAD is not re-resolved: URLs signed for GET refuse it anyway.
+      if (method === 'GET' && (res.status === 400 || res.status === 401 || res.status === 403)) {
+        res.body?.cancel().catch(() => {});
+        if (this.resolved === target) this.resolved = undefined;
+        return this.resolve(method, range, signal);
+      }
+      return res;
+    }
+    this.resolved = undefined;
+    return this.resolve(method, range, signal);
+  }
+
+  /** Asks the data URL, following redirects; remembers where a successful answer came from. */
+  private resolve(method: 'GET' | 'HEAD', range: string | undefined, signal: AbortSignal): Promise<Response> {
+    let done!: () => void;
+    const resolving = new Promise<void>((r) => (done = r));
+    this.resolving ??= resolving;
+    const p = this.follow(method, range, signal);
+    void p.then(
+      (res) => {
+        if (res.ok || res.status === 416) {
+          const final = this.finalUrl(res);
+          if (final !== this.url) this.resolved = resolvedUrl(final);
+        }
+      },
+      () => {},
+    ).finally(() => {
+      if (this.resolving === resolving) this.resolving = undefined;
+      done();
+    });
+    return p;
+  }
+
+  /** Where a response came from: the last hop we followed, or what fetch followed (response.url). */
+  private finalUrl(res: Response): string {
+    return this.lastHops.get(res) ?? (res.redirected && res.url ? res.url : this.url);
+  }
+
+  private readonly lastHops = new WeakMap<Response, string>();
+
+  /**
+   * Follows redirects by hand (redirect: 'manual'), so credentials go only to the data URL's origin
+   * and a loop is a clear error. Where fetch hides redirects (browsers answer 'manual' with an
+   * opaque response), fetch follows them itself and response.url tells where it ended.
+   */
+  private async follow(method: 'GET' | 'HEAD', range: string | undefined, signal: AbortSignal): Promise<Response> {
+    if (this.fetchFollows) return this.send(this.url, method, range, signal, 'follow');
+    const seen = new Set<string>();
+    let url = this.url;
+    for (;;) {
+      const res = await this.send(url, method, range, signal, 'manual');
+      if (res.type === 'opaqueredirect') {
+        this.fetchFollows = true;
+        return this.send(this.url, method, range, signal, 'follow');
+      }
+      if (!REDIRECT_STATUSES.has(res.status)) {
+        if (url !== this.url) this.lastHops.set(res, url);
+        return res;
+      }
+      res.body?.cancel().catch(() => {});
+      seen.add(url);
+      url = nextHop(url, res.status, res.headers.get('location'), seen, this.key);
+    }
+  }
+
+  /** One fetch. The caller's headers, token and credentials go to the data URL's origin only. */
+  private send(url: string, method: 'GET' | 'HEAD', range: string | undefined, signal: AbortSignal, redirect: RequestRedirect = 'manual'): Promise<Response> {
+    const home = originOf(url) === this.origin;
+    const headers = new Headers(home ? this.options.headers : undefined);
+    if (home && this.options.token !== undefined && !headers.has('Authorization')) headers.set('Authorization', `Bearer ${this.options.token}`);
+    if (home && this.authorization !== undefined && !headers.has('Authorization')) headers.set('Authorization', this.authorization);
     if (range !== undefined) headers.set('Range', range);
-    if (this.authorization !== undefined && !headers.has('Authorization')) headers.set('Authorization', this.authorization);
+    const validator = this.conditionalHeader();
+    if (validator) headers.set(validator[0], validator[1]);
     // No Accept-Encoding here: the Fetch standard itself adds `identity` to any request with Range
     // (so ranges count file bytes, not gzip bytes), and a second copy would be a duplicate header.
-    const init: RequestInit = { method, headers, signal };
-    if (this.options.credentials !== undefined) init.credentials = this.options.credentials;
+    const init: RequestInit = { method, headers, signal, redirect };
+    // Cookies ('include') stay with the data URL's origin: a signed URL needs none, and S3's CORS refuses credentialed reads.
+    if (this.options.credentials !== undefined) init.credentials = home ? this.options.credentials : 'omit';
     if (this.options.mode !== undefined) init.mode = this.options.mode;
-    return this.fetchFn(this.url, init).catch(async (e: unknown) => {
+    return this.fetchFn(url, init).catch(async (e: unknown) => {
       if (await this.blockedByCors(e, signal)) throw corsError(this.key, this.url);
       throw this.transportError(e);
     });
@@ -181,7 +278,8 @@ export class HttpSource extends RangedSource {
   private transportError(e: unknown, offset?: number): H5Error {
     if (e instanceof H5Error) return e;
     // fetch's own messages may quote the URL: keep its signature parameters out of ours.
-    const text = (e instanceof Error ? e.message : String(e)).split(this.url).join(this.key);
+    let text = (e instanceof Error ? e.message : String(e)).split(this.url).join(this.key);
+    if (this.resolved) text = text.split(this.resolved.url).join(redactUrl(this.resolved.url));
     const cause = e instanceof Error && e.message !== text ? Object.assign(new Error(text), { name: e.name }) : e;
     const err = new H5Error('Network', `request failed: ${text}`, {
       source: this.key,

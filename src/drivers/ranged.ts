@@ -13,6 +13,13 @@ export interface RemoteOptions {
   size?: number;
 }
 
+/** A remote object's version and size, as a persistent cache stores them. */
+export interface RemoteVersion {
+  etag?: string;
+  lastModified?: string;
+  size: number;
+}
+
 /** What identifies one version of a remote object: its ETag, or its Last-Modified where it has no ETag. */
 export interface VersionHeaders {
   etag?: string | null | undefined;
@@ -31,6 +38,9 @@ export abstract class RangedSource implements ByteSource {
   protected knownSize: number | undefined;
   /** The pinned version, e.g. ['etag', '"abc"']. */
   protected version: ['etag' | 'lastModified', string] | undefined;
+  /** Whether the version came from assumeVersion (not yet seen in a response) rather than a response. */
+  private assumed = false;
+  private confirmed = false;
 
   constructor(
     readonly key: string,
@@ -116,6 +126,8 @@ export abstract class RangedSource implements ByteSource {
     }
     const [name, pinned] = this.version;
     const now = seen[name];
+    // An answer to a request that carried the precondition confirms it, ETag echoed or not.
+    if (this.assumed && (!now || sameTag(now, pinned))) this.confirmed = true;
     // A response without the header cannot be checked (some proxies strip it); the size check still runs.
     if (now && !sameTag(now, pinned)) {
       const label = name === 'etag' ? 'ETag' : 'Last-Modified';
@@ -125,6 +137,39 @@ export abstract class RangedSource implements ByteSource {
         status,
       });
     }
+  }
+
+  /**
+   * Starts from a version known beforehand (a persistent metadata cache's validator and size):
+   * every request then carries it as a precondition (If-Match, else If-Unmodified-Since), so
+   * the first answer either confirms it or fails with 'Changed'.
+   */
+  assumeVersion(v: RemoteVersion): void {
+    this.version = v.etag ? ['etag', v.etag] : v.lastModified ? ['lastModified', v.lastModified] : undefined;
+    this.knownSize = v.size;
+    this.assumed = this.version !== undefined;
+    this.confirmed = false;
+  }
+
+  /** Forgets a version assumed or pinned, and the size: the next response pins them afresh. */
+  forgetVersion(): void {
+    this.version = undefined;
+    this.knownSize = this.remote.size;
+    this.assumed = false;
+    this.confirmed = false;
+  }
+
+  /** The pinned version and size; `confirmed` once a response has matched an assumed version. */
+  get remoteVersion(): (RemoteVersion & { confirmed: boolean }) | undefined {
+    if (this.version === undefined || this.knownSize === undefined) return undefined;
+    const [name, value] = this.version;
+    return { [name]: value, size: this.knownSize, confirmed: !this.assumed || this.confirmed };
+  }
+
+  /** The precondition header an assumed version puts on each request, if any. */
+  protected conditionalHeader(): [string, string] | undefined {
+    if (!this.assumed || this.version === undefined) return undefined;
+    return this.version[0] === 'etag' ? ['If-Match', this.version[1]] : ['If-Unmodified-Since', this.version[1]];
   }
 
   /** The pinned ETag, if the version is pinned by ETag. */
