@@ -37,6 +37,10 @@ export interface WanCounters {
   redirects: number;
   /** Signed URLs refused because they had expired (403). */
   expired: number;
+  /** Requests that carried If-Match (a persistent cache's validator). */
+  conditional: number;
+  /** 412s: If-Match named a version the file no longer is. */
+  preconditionFailed: number;
   /** Responses held for the round-trip time before their first byte (every answered request). */
   delayed: number;
   /** Slices paced through the shared link (a response of n bytes takes ceil(n / sliceBytes)). */
@@ -51,8 +55,11 @@ async function startRangeServer(files: string[]): Promise<{ server: Server; port
     if (!path) return void res.writeHead(404).end();
     const fd = openSync(path, 'r');
     try {
-      const size = fstatSync(fd).size;
-      const etag = `"${basename(path)}-${size}"`;
+      const { size, mtimeMs } = fstatSync(fd);
+      // A file rewritten in place gets a new ETag (as S3 gives a new object), even at the same size.
+      const etag = `"${basename(path)}-${size}-${Math.round(mtimeMs)}"`;
+      // If-Match as S3 answers it: 412 when the object is no longer the version the client read.
+      if (req.headers['if-match'] !== undefined && req.headers['if-match'] !== etag) return void res.writeHead(412, { ETag: etag, 'Content-Length': 0 }).end();
       if (req.method === 'HEAD') return void res.writeHead(200, { 'Content-Length': size, 'Accept-Ranges': 'bytes', ETag: etag }).end();
       const m = /bytes=(\d*)-(\d*)/.exec(req.headers.range ?? '');
       let start = 0;
@@ -83,7 +90,7 @@ const sleepUntil = (t: number) => new Promise<void>((r) => setTimeout(r, Math.ma
 /** Bytes per slice: fine enough that concurrent responses interleave (~5 ms at 100 Mbit/s). */
 const SLICE = 64 * 1024;
 
-const zero = (): WanCounters => ({ requests: 0, bytes: 0, waves: 0, redirects: 0, expired: 0, delayed: 0, slices: 0 });
+const zero = (): WanCounters => ({ requests: 0, bytes: 0, waves: 0, redirects: 0, expired: 0, conditional: 0, preconditionFailed: 0, delayed: 0, slices: 0 });
 
 export class WanEmulator {
   readonly counters: WanCounters = zero();
@@ -127,6 +134,7 @@ export class WanEmulator {
       return void res.writeHead(204).end();
     }
     this.counters.requests++;
+    if (req.headers['if-match'] !== undefined) this.counters.conditional++;
     const arrived = performance.now();
     const wave = this.deepestDone + 1;
     const url = new URL(req.url ?? '/', this.url);
@@ -159,7 +167,7 @@ export class WanEmulator {
     }
     const path = route[1] === 'signed' ? `/${route.slice(2).join('/')}` : url.pathname;
     const up = await new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
-      const r = request({ host: '127.0.0.1', port: this.upstream.port, path, method: req.method, headers: { range: req.headers.range ?? '' } }, (u) => {
+      const r = request({ host: '127.0.0.1', port: this.upstream.port, path, method: req.method, headers: { range: req.headers.range ?? '', ...(req.headers['if-match'] ? { 'if-match': req.headers['if-match'] } : {}) } }, (u) => {
         const parts: Buffer[] = [];
         u.on('data', (c: Buffer) => parts.push(c));
         u.on('end', () => resolve({ status: u.statusCode ?? 502, headers: u.headers, body: Buffer.concat(parts) }));
@@ -169,6 +177,7 @@ export class WanEmulator {
       r.end();
     }).catch(() => undefined);
     if (!up) return void res.writeHead(502).end();
+    if (up.status === 412) this.counters.preconditionFailed++;
     // Time to first byte: one round trip after the request arrived (a signed URL's already waited).
     if (route[1] !== 'signed') {
       await sleepUntil(arrived + this.opts.rttMs);

@@ -3,7 +3,7 @@
  * allows: one initial read brings the superblock and, usually, the root group's metadata.
  */
 import { BlockCache, type BlockCacheOptions, type BlockCacheStats } from '../cache/block-cache.js';
-import { withStats } from '../cache/stats.js';
+import { withStats, type StatsSource } from '../cache/stats.js';
 import { openSource, type OpenSourceOptions, type SourceInput } from '../drivers/open.js';
 import { together } from './together.js';
 import { H5Error, throwIfAborted, toH5Error } from '../errors.js';
@@ -45,6 +45,8 @@ export interface Inspection {
   attrs?: Record<string, unknown>;
 }
 import type { ByteSource } from '../source.js';
+import type { MetadataStore, StoredMetadata } from '../cache/metadata-store.js';
+import { WarmState, isChanged, isVersioned } from './warm.js';
 
 export interface OpenOptions extends OpenSourceOptions {
   /** Block cache tuning: block size, bytes kept, gaps, concurrency, the first read's size. */
@@ -56,6 +58,13 @@ export interface OpenOptions extends OpenSourceOptions {
    * or an allow-list of URL/path prefixes.
    */
   allowExternal?: boolean | string[];
+  /**
+   * A persistent metadata cache (HTTP and S3 sources): a `DirectoryMetadataStore` (coh5/node) or
+   * an `IndexedDBMetadataStore` (browsers). A file seen before opens with no request, its first
+   * GET carries If-Match with the stored ETag, and a changed object is read afresh, never stale.
+   * What was read is stored on close().
+   */
+  metadataCache?: MetadataStore;
   signal?: AbortSignal;
 }
 
@@ -68,6 +77,8 @@ export class H5File extends Group {
   private sohmTable?: Promise<SohmTable | null>;
   private readonly externals = new Map<string, Promise<H5File>>();
   private readonly rawExternals = new Map<string, Promise<ByteSource>>();
+  /** @internal the persistent metadata cache link, when open() was given one. */
+  warm: WarmState | undefined;
 
   /** @internal use open() */
   constructor(cache: BlockCache, superblock: Superblock, extension: SuperblockExtension | null, ctx: FormatContext, options: OpenOptions) {
@@ -206,6 +217,49 @@ export class H5File extends Group {
     }
   }
 
+  /**
+   * @internal Runs a data read. While the file is provisional (opened from a persistent cache and
+   * not yet confirmed), a 'Changed' answer restarts the file from the object and runs `redo`; a
+   * read that made no request confirms the version with one conditional request.
+   */
+  async confirmedRead<T>(run: () => Promise<T>, redo: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    const warm = this.warm;
+    if (!warm?.provisional) return run();
+    const generation = warm.generation;
+    try {
+      const out = await run();
+      if (warm.provisional && warm.generation === generation) await warm.confirm({ signal });
+      return out;
+    } catch (e) {
+      if (!isChanged(e)) throw e;
+      await this.restart(generation, signal);
+      return redo();
+    }
+  }
+
+  /** Confirms a file opened from a persistent metadata cache with one conditional request (a no-op otherwise). */
+  async validate(options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.confirmedRead(async () => undefined, async () => undefined, options.signal);
+  }
+
+  /** Drops the stale entry and reads the superblock again from the object (once per change). */
+  private restart(generation: number, signal: AbortSignal | undefined): Promise<void> {
+    const warm = this.warm!;
+    if (warm.generation !== generation) return warm.restarting ?? Promise.resolve();
+    warm.generation++;
+    warm.restarting = (async () => {
+      await warm.forget();
+      const state = await readFileState(warm.source, { ...this.options, signal }, undefined);
+      // The stale cache is dropped, not closed: it shares the driver. Objects obtained before now describe the old file.
+      Object.assign(this as { cache: BlockCache; superblock: Superblock; extension: SuperblockExtension | null; ctx: FormatContext; address: number }, {
+        ...state,
+        address: state.superblock.rootObjectHeaderAddress,
+      });
+      this.sohmTable = undefined;
+    })();
+    return warm.restarting;
+  }
+
   /** `await using f = await open(...)`: closes the file (handles, sockets, caches) when the scope ends. */
   declare [Symbol.asyncDispose]: () => Promise<void>;
 
@@ -217,6 +271,8 @@ export class H5File extends Group {
     const others = [...this.externals.values()];
     this.externals.clear();
     await Promise.allSettled(others.map(async (p) => (await p).close()));
+    // A store that fails (disk full, quota) costs the next process a cold read, not this one its close.
+    await this.warm?.save(this.cache.cachedBlocks()).catch(() => {});
     await this.cache.close();
   }
 }
@@ -292,6 +348,14 @@ function underPrefix(url: string, prefix: string): boolean {
   return !wholeComponent || '/?#'.includes(url[p.length]!);
 }
 
+/** What open() learns before the first object: the cache, superblock, its extension and the parse context. */
+interface FileState {
+  cache: BlockCache;
+  superblock: Superblock;
+  extension: SuperblockExtension | null;
+  ctx: FormatContext;
+}
+
 /**
  * Opens an HDF5 file from a path, a URL (http(s)://, s3://, file://), bytes, or any ByteSource.
  */
@@ -299,41 +363,63 @@ export async function open(input: SourceInput, options: OpenOptions = {}): Promi
   throwIfAborted(options.signal);
   const driver: ByteSource = await openSource(input, options);
   const stats = withStats(driver);
-  let cache = new BlockCache(stats, options.cache ?? {});
+  const store = options.metadataCache;
+  const entry = store && isVersioned(driver) ? await WarmState.load(store, driver) : undefined;
+  const warm = store && isVersioned(driver) ? new WarmState(store, driver, stats, entry) : undefined;
+  let state: FileState;
   try {
-    const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
-    // One GET brings the superblock and, in most files, the root group and its neighbours.
-    await cache.readInitial(undefined, { signal: options.signal });
-    const sb = await readSuperblock(cache, { signal: options.signal, limits });
-    let ctx = {
-      source: cache,
-      baseAddress: sb.baseAddress,
-      sizeOfOffsets: sb.sizeOfOffsets,
-      sizeOfLengths: sb.sizeOfLengths,
-      limits,
-      signal: options.signal,
-      parsed: new Map(),
-      groupLeafK: sb.groupLeafK,
-      groupInternalK: sb.groupInternalK,
-      chunkInternalK: sb.chunkInternalK,
-    } as FormatContext;
-    let ext = await readSuperblockExtension(ctx, sb);
-    if (ext?.cacheImage) {
-      // Metadata that live only in the cache image: read the image, overlay it below a new cache.
-      const { address, length } = ext.cacheImage;
-      const entries = parseCacheImage(await readAt(ctx, address, length, 'metadata cache image'), ctx, address);
-      // The first cache is dropped, not closed: closing it would close the driver we keep.
-      const overlay = new CacheImageSource(stats, entries.map((e) => ({ offset: sb.baseAddress + e.address, image: e.image })));
-      cache = new BlockCache(overlay, options.cache ?? {});
-      ctx = { ...ctx, source: cache, parsed: new Map() } as FormatContext;
-      ext = await readSuperblockExtension(ctx, sb);
-    }
-    if (ext?.btreeK) Object.assign(ctx, ext.btreeK);
-    // Per-call signals replace this one; the file itself keeps none.
-    (ctx as { signal?: AbortSignal }).signal = undefined;
-    return new H5File(cache, sb, ext, ctx, options);
+    state = await readFileState(stats, options, entry?.blocks);
   } catch (e) {
-    await cache.close().catch(() => {});
-    throw e;
+    if (!warm?.provisional || !isChanged(e)) {
+      await stats.close?.().catch(() => {});
+      throw e;
+    }
+    // A block the entry lacked was fetched, and the object had changed: start over from the object.
+    await warm.forget();
+    state = await readFileState(stats, options, undefined).catch(async (e2: unknown) => {
+      await stats.close?.().catch(() => {});
+      throw e2;
+    });
   }
+  const file = new H5File(state.cache, state.superblock, state.extension, state.ctx, options);
+  // A cache image's blocks are not the file's bytes at their offsets: such files are not kept.
+  if (warm && !state.extension?.cacheImage) file.warm = warm;
+  return file;
+}
+
+/** Superblock, its extension and the parse context, over a new block cache primed with `blocks`. */
+async function readFileState(stats: StatsSource, options: OpenOptions, blocks: StoredMetadata['blocks'] | undefined): Promise<FileState> {
+  let cache = new BlockCache(stats, options.cache ?? {});
+  for (const b of blocks ?? []) cache.prime(b.offset, b.bytes);
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  // One GET brings the superblock and, in most files, the root group and its neighbours.
+  await cache.readInitial(undefined, { signal: options.signal });
+  const sb = await readSuperblock(cache, { signal: options.signal, limits });
+  let ctx = {
+    source: cache,
+    baseAddress: sb.baseAddress,
+    sizeOfOffsets: sb.sizeOfOffsets,
+    sizeOfLengths: sb.sizeOfLengths,
+    limits,
+    signal: options.signal,
+    parsed: new Map(),
+    groupLeafK: sb.groupLeafK,
+    groupInternalK: sb.groupInternalK,
+    chunkInternalK: sb.chunkInternalK,
+  } as FormatContext;
+  let ext = await readSuperblockExtension(ctx, sb);
+  if (ext?.cacheImage) {
+    // Metadata that live only in the cache image: read the image, overlay it below a new cache.
+    const { address, length } = ext.cacheImage;
+    const entries = parseCacheImage(await readAt(ctx, address, length, 'metadata cache image'), ctx, address);
+    // The first cache is dropped, not closed: closing it would close the driver we keep.
+    const overlay = new CacheImageSource(stats, entries.map((e) => ({ offset: sb.baseAddress + e.address, image: e.image })));
+    cache = new BlockCache(overlay, options.cache ?? {});
+    ctx = { ...ctx, source: cache, parsed: new Map() } as FormatContext;
+    ext = await readSuperblockExtension(ctx, sb);
+  }
+  if (ext?.btreeK) Object.assign(ctx, ext.btreeK);
+  // Per-call signals replace this one; the file itself keeps none.
+  (ctx as { signal?: AbortSignal }).signal = undefined;
+  return { cache, superblock: sb, extension: ext, ctx };
 }

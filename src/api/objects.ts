@@ -457,7 +457,14 @@ export class Dataset<K extends DataKind = DataKind> extends H5Object {
 
   /** Reads a selection (everything when omitted). */
   read(selection?: SelectionInput, options?: CallOptions): Promise<ReadResult<K>> {
-    return withPath(readDatasetData(this, selection, options) as Promise<ReadResult<K>>, this.path);
+    const run = () => withPath(readDatasetData(this, selection, options) as Promise<ReadResult<K>>, this.path);
+    // The file changed under a persistent cache entry: the same path, read again in the new file.
+    const redo = async (): Promise<ReadResult<K>> => {
+      const fresh = await this.file.get(this.path, options);
+      if (fresh.kind !== 'dataset') throw new H5Error('Changed', `the file changed and ${this.path} is now a ${fresh.kind}`, { path: this.path, source: this.file.key });
+      return fresh.read(selection, options) as Promise<ReadResult<K>>;
+    };
+    return this.file.confirmedRead(run, redo, options?.signal);
   }
 }
 

@@ -187,6 +187,11 @@ export class BlockCache implements ByteSource {
     }
   }
 
+  /** The cached blocks in file order, as views (for a persistent metadata cache; do not mutate). */
+  cachedBlocks(): Array<{ offset: number; bytes: Uint8Array }> {
+    return [...this.lru.keys()].sort((a, b) => a - b).map((i) => ({ offset: i * this.blockSize, bytes: this.lru.peek(i)! }));
+  }
+
   /** Chunk data: fetched around the block cache, all ranges at once, merged across small gaps. */
   readDirect(ranges: readonly ByteRange[], options?: ReadOptions): Promise<Uint8Array[]> {
     try {
