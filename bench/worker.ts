@@ -16,6 +16,8 @@ export interface Job {
   target: string;
   /** coh5 cache options (tuning experiments); defaults when absent. */
   cache?: { initialReadSize?: number; blockSize?: number };
+  /** coh5 only: a persistent metadata cache directory (DirectoryMetadataStore), for warm re-reads. */
+  metadataCache?: string;
   /** For 'floor': metadata bytes (one GET from 0), then the touched chunks' [offset, length]s. */
   floor?: { metadataBytes: number; ranges: [number, number][] };
   /**
@@ -80,8 +82,8 @@ if (h5wasm) await h5wasm.ready;
 const hdf5 = job.reader === 'jsfive' ? await import('jsfive') : undefined;
 
 async function runCoh5(): Promise<{ arrays: ArrayLike<number>[]; stats: unknown }> {
-  const { open } = coh5!;
-  const f = await open(job.target, { cache: job.cache });
+  const { open, DirectoryMetadataStore } = coh5!;
+  const f = await open(job.target, { cache: job.cache, metadataCache: job.metadataCache ? new DirectoryMetadataStore(job.metadataCache) : undefined });
   let arrays: ArrayLike<number>[];
   if (w.walk) {
     // The walk's "values": objects visited plus attributes read, checked against h5py's visit.

@@ -27,7 +27,7 @@ export interface Workload {
   walk?: boolean;
   /** Through the emulator's `/redirect/` path: every data URL answers 302 to a signed URL (issue 14). */
   redirect?: boolean;
-  /** A warm re-read (issue 14): the same read made once, unmeasured, by another process first. */
+  /** A warm re-read (issue 14): the same read made once, unmeasured, by another process first, sharing a persistent metadata cache. */
   warm?: boolean;
   /** Measured beside h5py in the same run (issue 14's local target). */
   h5pyBeside?: boolean;
@@ -62,7 +62,7 @@ export const WORKLOADS: Workload[] = [
   { id: '14-paged', label: '200x650 window of /grid, paged file (= e-c-paged)', file: 'paged.h5', reads: C, remote: true },
   { id: '14-local', label: 'whole /x (10M f4) from a local file, beside h5py (= f)', file: 'base.h5', reads: B, remote: false, h5pyBeside: true },
   { id: '14-redirect', label: '1,000 values through a 302 to a signed URL on every data-URL GET', file: 'base.h5', reads: A, remote: true, redirect: true },
-  { id: '14-warm', label: '1,000 values, a new process after one that read the same (no persistent cache yet)', file: 'base.h5', reads: A, remote: true, warm: true },
+  { id: '14-warm', label: '1,000 values, a new process after one that read the same, with a persistent metadata cache (a directory)', file: 'base.h5', reads: A, remote: true, warm: true },
   // Issue 20: walks of big trees (walk() and every object's attrs()).
   { id: '20-walk-208', label: 'walk + attrs, 208 objects (8 groups x 25 gzip datasets)', file: 'walk_208.h5', reads: [], remote: true, walk: true },
   { id: '20-walk-1408', label: 'walk + attrs, 1,408 objects (8 x 50 groups, 1,000 gzip datasets)', file: 'walk_1408.h5', reads: [], remote: true, walk: true },
