@@ -9,6 +9,7 @@ export * from './drivers/http.js';
 export * from './drivers/open.js';
 export { BlockCache, withBlockCache, type BlockCacheOptions, type BlockCacheStats } from './cache/block-cache.js';
 export { DEFAULT_METADATA_STORE_BYTES, type MetadataStore, type StoredMetadata } from './cache/metadata-store.js';
+export { IndexedDBMetadataStore, type IndexedDBStoreOptions } from './cache/indexeddb-store.js';
 export { withStats, type IOStats, type StatsSource } from './cache/stats.js';
 export { open, H5File, type OpenOptions, type DatasetRequest, type SettledRead, type Inspection } from './api/file.js';
 export { toNdarray, type NdArrayView } from './api/ndarray.js';

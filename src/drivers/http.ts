@@ -142,7 +142,9 @@ export class HttpSource extends RangedSource {
     if (home && this.authorization !== undefined && !headers.has('Authorization')) headers.set('Authorization', this.authorization);
     if (range !== undefined) headers.set('Range', range);
     const validator = this.conditionalHeader();
-    if (validator) headers.set(validator[0], validator[1]);
+    // Quirk: If-Match is not a CORS-safelisted header, so a page would pay a preflight round trip
+    // for it cross-origin; there the response's ETag (which the server must expose) is compared instead.
+    if (validator && !this.crossOriginFromPage(url)) headers.set(validator[0], validator[1]);
     // No Accept-Encoding here: the Fetch standard itself adds `identity` to any request with Range
     // (so ranges count file bytes, not gzip bytes), and a second copy would be a duplicate header.
     const init: RequestInit = { method, headers, signal, redirect };
@@ -153,6 +155,12 @@ export class HttpSource extends RangedSource {
       if (await this.blockedByCors(e, signal)) throw corsError(this.key, this.url);
       throw this.transportError(e);
     });
+  }
+
+  /** True in a page or worker reading another origin than its own (where CORS applies). */
+  private crossOriginFromPage(url: string): boolean {
+    const page = (globalThis as { location?: { origin?: string } }).location?.origin;
+    return typeof page === 'string' && page !== 'null' && originOf(url) !== page;
   }
 
   /**

@@ -126,8 +126,8 @@ export abstract class RangedSource implements ByteSource {
     }
     const [name, pinned] = this.version;
     const now = seen[name];
-    // An answer to a request that carried the precondition confirms it, ETag echoed or not.
-    if (this.assumed && (!now || sameTag(now, pinned))) this.confirmed = true;
+    // Only a validator seen in an answer confirms an assumed version (a browser may not send If-Match).
+    if (this.assumed && now && sameTag(now, pinned)) this.confirmed = true;
     // A response without the header cannot be checked (some proxies strip it); the size check still runs.
     if (now && !sameTag(now, pinned)) {
       const label = name === 'etag' ? 'ETag' : 'Last-Modified';

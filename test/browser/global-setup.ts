@@ -66,6 +66,8 @@ export default async function setup(project: TestProject) {
       };
     }
   }
+  // The warm re-read test's file (scripts/make_warm_fixtures.py): x[i] = i, metadata before 160 KiB of chunks.
+  files.set('/warm.h5', new Uint8Array(await readFile('fixtures/warm/v1.h5')));
   // The H5Web viewer tests' ~80 MB file, written by HDF5 (h5wasm) here rather than committed.
   const big = await makeBigFile(await mkdtemp(join(tmpdir(), 'coh5-browser-big-')));
   files.set('/big.h5', big);
