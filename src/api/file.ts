@@ -228,7 +228,7 @@ export class H5File extends Group {
     const generation = warm.generation;
     try {
       const out = await run();
-      if (warm.provisional && warm.generation === generation) await warm.confirm({ signal });
+      if (warm.provisional && warm.generation === generation) await warm.confirm();
       return out;
     } catch (e) {
       if (!isChanged(e)) throw e;

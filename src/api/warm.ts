@@ -9,7 +9,7 @@
 import type { MetadataStore, StoredMetadata } from '../cache/metadata-store.js';
 import type { RemoteVersion } from '../drivers/ranged.js';
 import { H5Error } from '../errors.js';
-import type { ByteSource, ReadOptions } from '../source.js';
+import type { ByteSource } from '../source.js';
 import type { StatsSource } from '../cache/stats.js';
 
 /** The part of a remote driver (HTTP, S3) a persistent cache needs: its pinned version and preconditions. */
@@ -68,10 +68,18 @@ export class WarmState {
    * Ends the provisional state: already confirmed by a response, or by one conditional request
    * now (a read that needed no GET at all). Throws 'Changed' if the object changed.
    */
-  async confirm(options: ReadOptions): Promise<void> {
-    if (!this.driver.remoteVersion?.confirmed) await this.source.read(0, 1, options);
+  confirm(): Promise<void> {
+    // Shared by reads that finish together, and so under no one caller's signal: one byte, under the driver's time limit.
+    this.confirming ??= this.confirmOnce().finally(() => (this.confirming = undefined));
+    return this.confirming;
+  }
+
+  private async confirmOnce(): Promise<void> {
+    if (!this.driver.remoteVersion?.confirmed) await this.source.read(0, 1);
     if (this.driver.remoteVersion?.confirmed) this.provisional = false;
   }
+
+  private confirming: Promise<void> | undefined;
 
   /** Writes what the file read to the store, if its version is confirmed and it read anything new. */
   async save(blocks: StoredMetadata['blocks']): Promise<void> {
