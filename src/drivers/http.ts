@@ -67,10 +67,11 @@ export class HttpSource extends RangedSource {
     if (!isFresh(this.resolved) && this.resolving) await this.resolving;
     const target = this.resolved;
     if (isFresh(target)) {
-      const res = await this.send(target.url, method, range, signal);
+      const res = await this.send(target.url, method, range, signal, this.fetchFollows ? 'follow' : 'manual');
       // Quirk: an expired or revoked signed URL answers 403 (S3), 401 or 400 (some CDNs); the data
       // URL hands out a fresh one. HEAD is not re-resolved: URLs signed for GET refuse it anyway.
-      if (method === 'GET' && (res.status === 400 || res.status === 401 || res.status === 403)) {
+      // A signed URL that itself redirects has moved on: ask the data URL where to go now.
+      if ((method === 'GET' && (res.status === 400 || res.status === 401 || res.status === 403)) || REDIRECT_STATUSES.has(res.status)) {
         res.body?.cancel().catch(() => {});
         if (this.resolved === target) this.resolved = undefined;
         return this.resolve(method, range, signal);
@@ -135,7 +136,7 @@ export class HttpSource extends RangedSource {
   }
 
   /** One fetch. The caller's headers, token and credentials go to the data URL's origin only. */
-  private send(url: string, method: 'GET' | 'HEAD', range: string | undefined, signal: AbortSignal, redirect: RequestRedirect = 'manual'): Promise<Response> {
+  private send(url: string, method: 'GET' | 'HEAD', range: string | undefined, signal: AbortSignal, redirect: RequestRedirect): Promise<Response> {
     const home = originOf(url) === this.origin;
     const headers = new Headers(home ? this.options.headers : undefined);
     if (home && this.options.token !== undefined && !headers.has('Authorization')) headers.set('Authorization', `Bearer ${this.options.token}`);
