@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HttpSource } from '../src/drivers/http.js';
 import { signedUrlExpiry } from '../src/drivers/redirect.js';
-import { testBytes } from './helpers/range-server.js';
+import { RangeServer, testBytes } from './helpers/range-server.js';
 import { RedirectServer } from './helpers/redirect-server.js';
 import { failure } from './helpers/failure.js';
 
@@ -24,6 +24,11 @@ beforeEach(() => {
   srv.loop = false;
 });
 
+/** The signature of the last signed URL the store saw, and the one after it (see RedirectServer.expireAll). */
+const signatures = () => {
+  const g = Number(srv.storeRequests.at(-1)!.query.get('X-Amz-Signature')!.slice(1));
+  return [`g${g}`, `g${g + 1}`];
+};
 const open = () => new HttpSource(srv.dataUrl('granule.h5'), { token: TOKEN, retry: FAST });
 const slice = (offset: number, length: number) => DATA.subarray(offset, offset + length);
 
@@ -40,13 +45,35 @@ describe('HttpSource behind a redirect to a signed URL', () => {
     expect(src.size).toBe(SIZE);
   });
 
-  it('a burst of concurrent first GETs waits for one resolution instead of each paying the redirect', async () => {
+  it('after a refusal, a burst of GETs pays one re-resolution, not one each, and no extra wave', async () => {
     const src = open();
+    await src.read(0, 10);
+    const [old, fresh] = signatures();
+    srv.expireAll();
+    srv.reset();
     const offsets = Array.from({ length: 8 }, (_, i) => i * 20_000);
     const got = await Promise.all(offsets.map((o) => src.read(o, 1000)));
     got.forEach((g, i) => expect(g).toEqual(slice(offsets[i]!, 1000)));
     expect(srv.portalRequests).toHaveLength(1);
-    expect(srv.storeRequests).toHaveLength(8);
+    // 8 refused, then 8 to the new signed URL.
+    expect(srv.storeRequests.filter((r) => r.query.get('X-Amz-Signature') === old)).toHaveLength(8);
+    expect(srv.storeRequests.filter((r) => r.query.get('X-Amz-Signature') === fresh)).toHaveLength(8);
+  });
+
+  it('a plain server (no redirect): a first burst of GETs goes out together, none waits for another', async () => {
+    const plain = await RangeServer.start();
+    try {
+      plain.put('/d.bin', DATA);
+      // The first request is held 300 ms: had the others waited for it, none would have been sent yet.
+      plain.hook = (_req, i) => (i === 0 ? { type: 'stall', ms: 300 } : undefined);
+      const src = new HttpSource(plain.urlOf('/d.bin'), { retry: FAST });
+      const reads = [0, 1000, 2000, 3000].map((o) => src.read(o, 100));
+      await reads[0];
+      expect(plain.requests).toHaveLength(4);
+      await Promise.all(reads);
+    } finally {
+      await plain.close();
+    }
   });
 
   it('sends the bearer token to the data URL only, never to the signed URL on another origin', async () => {
@@ -72,11 +99,12 @@ describe('HttpSource behind a redirect to a signed URL', () => {
   it('an expired signed URL (403) is re-resolved through the data URL once and the read succeeds', async () => {
     const src = open();
     await src.read(0, 10);
+    const [old, fresh] = signatures();
     srv.expireAll();
     srv.reset();
     expect(await src.read(10_000, 5000)).toEqual(slice(10_000, 5000));
     // The refused GET, the data URL again, the GET to the new signed URL.
-    expect(srv.storeRequests.map((r) => r.query.get('X-Amz-Signature'))).toEqual(['g0', 'g1']);
+    expect(srv.storeRequests.map((r) => r.query.get('X-Amz-Signature'))).toEqual([old, fresh]);
     expect(srv.portalRequests).toHaveLength(1);
     srv.reset();
     expect(await src.read(20_000, 10)).toEqual(slice(20_000, 10));

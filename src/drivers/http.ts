@@ -2,7 +2,7 @@ import { H5Error } from '../errors.js';
 import { RangedSource, parseContentRange, safeInt, shortBody, type RemoteOptions } from './ranged.js';
 import { isConnectionError, markRetryable } from './retry.js';
 import { redactUrl } from './url.js';
-import { REDIRECT_STATUSES, isFresh, nextHop, originOf, resolvedUrl, type ResolvedUrl } from './redirect.js';
+import { REDIRECT_STATUSES, isFresh, nextHop, originOf, resolvedUrl, signedUrlExpiry, type ResolvedUrl } from './redirect.js';
 
 export interface HttpOptions extends RemoteOptions {
   /** Extra request headers (an Authorization token, say); sent to the data URL's origin only, not to where it redirects. */
@@ -36,8 +36,10 @@ export class HttpSource extends RangedSource {
   private readonly origin: string;
   /** Where the data URL redirected to, while usable (see redirect.ts). */
   private resolved: ResolvedUrl | undefined;
-  /** Settles when the request now following the data URL's redirects has its answer. */
+  /** Settles when the request now following the data URL's redirects reaches the signed URL, or its answer. */
   private resolving: Promise<void> | undefined;
+  /** Whether the data URL has redirected (then bursts share one resolution). */
+  private redirects = false;
   /** Whether fetch must follow redirects itself (browsers hide them from 'manual'). */
   private fetchFollows = false;
 
@@ -60,46 +62,60 @@ export class HttpSource extends RangedSource {
   /**
    * One request for the data URL. The first one follows its redirects (if any) and remembers the
    * final URL; later ones go straight there until it expires or is refused, then the data URL is
-   * asked again, once. Requests that start while the first is still resolving wait for it, so a
-   * burst of GETs pays the redirect once, not once each.
+   * asked again. Once the data URL is known to redirect, requests that start while a resolution is
+   * in flight wait for its signed URL instead of each paying the redirect (a plain server's burst
+   * never waits: nothing to wait for, and waiting would cost a wave).
    */
   private async request(method: 'GET' | 'HEAD', range: string | undefined, signal: AbortSignal): Promise<Response> {
-    if (!isFresh(this.resolved) && this.resolving) await this.resolving;
-    const target = this.resolved;
-    if (isFresh(target)) {
+    for (let attempt = 0; ; attempt++) {
+      if (this.redirects && this.resolving && !isFresh(this.resolved)) await this.resolving;
+      const target = this.resolved;
+      if (!isFresh(target)) return this.resolve(method, range, signal);
       const res = await this.send(target.url, method, range, signal, this.fetchFollows ? 'follow' : 'manual');
       // Quirk: an expired or revoked signed URL answers 403 (S3), 401 or 400 (some CDNs); the data
       // URL hands out a fresh one. HEAD is not re-resolved: URLs signed for GET refuse it anyway.
       // A signed URL that itself redirects has moved on: ask the data URL where to go now.
-      if ((method === 'GET' && (res.status === 400 || res.status === 401 || res.status === 403)) || REDIRECT_STATUSES.has(res.status)) {
-        res.body?.cancel().catch(() => {});
-        if (this.resolved === target) this.resolved = undefined;
-        return this.resolve(method, range, signal);
-      }
-      return res;
+      const refused = (method === 'GET' && (res.status === 400 || res.status === 401 || res.status === 403)) || REDIRECT_STATUSES.has(res.status);
+      if (!refused) return res;
+      res.body?.cancel().catch(() => {});
+      if (this.resolved === target) this.resolved = undefined;
+      // Once more through a signed URL another request just fetched; then the data URL, whatever it says.
+      if (attempt > 0) return this.resolve(method, range, signal);
     }
-    this.resolved = undefined;
-    return this.resolve(method, range, signal);
   }
 
   /** Asks the data URL, following redirects; remembers where a successful answer came from. */
   private resolve(method: 'GET' | 'HEAD', range: string | undefined, signal: AbortSignal): Promise<Response> {
-    let done!: () => void;
-    const resolving = new Promise<void>((r) => (done = r));
-    this.resolving ??= resolving;
-    const p = this.follow(method, range, signal);
-    void p.then(
-      (res) => {
-        if (res.ok || res.status === 416) {
-          const final = this.finalUrl(res);
-          if (final !== this.url) this.resolved = resolvedUrl(final);
-        }
-      },
-      () => {},
-    ).finally(() => {
+    let release!: () => void;
+    const resolving = new Promise<void>((r) => (release = r));
+    const mine = this.resolving === undefined;
+    if (mine) this.resolving = resolving;
+    const settle = () => {
       if (this.resolving === resolving) this.resolving = undefined;
-      done();
+      release();
+    };
+    let early: ResolvedUrl | undefined;
+    const p = this.follow(method, range, signal, (next) => {
+      // A hop to a signed URL (it names its expiry) is where the bytes are: waiters may go now.
+      if (!mine || signedUrlExpiry(next) === undefined) return;
+      this.redirects = true;
+      this.resolved = early = resolvedUrl(next);
+      settle();
     });
+    void p
+      .then(
+        (res) => {
+          const final = this.finalUrl(res);
+          if ((res.ok || res.status === 416) && final !== this.url) {
+            this.redirects = true;
+            this.resolved = resolvedUrl(final);
+          } else if (early !== undefined && this.resolved === early) this.resolved = undefined;
+        },
+        () => {
+          if (early !== undefined && this.resolved === early) this.resolved = undefined;
+        },
+      )
+      .finally(settle);
     return p;
   }
 
@@ -115,7 +131,7 @@ export class HttpSource extends RangedSource {
    * and a loop is a clear error. Where fetch hides redirects (browsers answer 'manual' with an
    * opaque response), fetch follows them itself and response.url tells where it ended.
    */
-  private async follow(method: 'GET' | 'HEAD', range: string | undefined, signal: AbortSignal): Promise<Response> {
+  private async follow(method: 'GET' | 'HEAD', range: string | undefined, signal: AbortSignal, onHop: (url: string) => void): Promise<Response> {
     if (this.fetchFollows) return this.send(this.url, method, range, signal, 'follow');
     const seen = new Set<string>();
     let url = this.url;
@@ -132,6 +148,7 @@ export class HttpSource extends RangedSource {
       res.body?.cancel().catch(() => {});
       seen.add(url);
       url = nextHop(url, res.status, res.headers.get('location'), seen, this.key);
+      onHop(url);
     }
   }
 
