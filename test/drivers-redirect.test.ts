@@ -45,7 +45,7 @@ describe('HttpSource behind a redirect to a signed URL', () => {
     expect(src.size).toBe(SIZE);
   });
 
-  it('after a refusal, a burst of GETs pays one re-resolution, not one each, and no extra wave', async () => {
+  it('after a refusal, a burst of GETs pays one re-resolution, not one each', async () => {
     const src = open();
     await src.read(0, 10);
     const [old, fresh] = signatures();
