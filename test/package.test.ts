@@ -9,6 +9,7 @@ import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarget, type S3Target } from './helpers/s3.js';
 
@@ -76,6 +77,41 @@ function installed(dir: string): string[] {
   return names;
 }
 
+/** Every .d.ts under dir, as absolute paths. */
+function declarationFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? declarationFiles(join(dir, e.name)) : e.name.endsWith('.d.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+/**
+ * Declarations in a module, as `Container.member` (or `name` at the top level), with whether their
+ * JSDoc carries `@internal`: parsed by TypeScript itself, so a name public in one interface and
+ * internal in another is told apart.
+ */
+function declarationsOf(file: string, text: string): { name: string; internal: boolean }[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+  const out: { name: string; internal: boolean }[] = [];
+  const nameOf = (n: ts.Node): string | undefined => {
+    if (ts.isConstructorDeclaration(n)) return 'constructor';
+    const id = (n as { name?: ts.Node }).name;
+    return id && (ts.isIdentifier(id) || ts.isPrivateIdentifier(id)) ? id.text : undefined;
+  };
+  const visit = (n: ts.Node, container: string) => {
+    const name = nameOf(n);
+    const declaration = ts.isClassElement(n) || ts.isTypeElement(n) || ts.isFunctionDeclaration(n) || ts.isClassDeclaration(n) || ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n) || ts.isVariableStatement(n);
+    if (declaration) {
+      const internal = ts.getJSDocTags(n).some((t) => t.tagName.text === 'internal') || (ts.isVariableStatement(n) && /@internal/.test(n.getFullText().slice(0, n.getLeadingTriviaWidth())));
+      const names = ts.isVariableStatement(n) ? n.declarationList.declarations.map((d) => d.name.getText()) : name ? [name] : [];
+      for (const m of names) out.push({ name: container ? `${container}.${m}` : m, internal });
+    }
+    if (ts.isClassDeclaration(n) || ts.isInterfaceDeclaration(n)) n.forEachChild((c) => visit(c, n.name?.text ?? ''));
+    else if (ts.isSourceFile(n) || ts.isModuleBlock(n)) n.forEachChild((c) => visit(c, container));
+  };
+  visit(source, '');
+  return out;
+}
+
 /** Every ```ts block of README.md and docs/*.md, named by file and position. */
 function tsBlocks(): { name: string; code: string }[] {
   const docs = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f));
@@ -92,8 +128,9 @@ function tsBlocks(): { name: string; code: string }[] {
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'coh5-package-'));
-  run('npx', ['tsup'], ROOT);
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], ROOT)) as { filename: string }[];
+  // The build prepack runs (tsup, then tsc for the declarations); run here so pack's --json stays clean.
+  run('npm', ['run', 'build'], ROOT);
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], ROOT)) as { filename: string }[];
   tarball = join(work, packed[0]!.filename);
 }, 300_000);
 
@@ -109,6 +146,44 @@ describe('the packed tarball', () => {
       expect(files).toContain(f);
     }
     expect(statSync(tarball).size).toBeLessThan(1_000_000);
+  });
+
+  describe('its typings', () => {
+    let dts: Map<string, string>;
+    beforeAll(() => {
+      const dir = join(work, 'unpacked');
+      mkdirSync(dir, { recursive: true });
+      execFileSync('tar', ['-xzf', tarball, '-C', dir]);
+      dts = new Map(declarationFiles(join(dir, 'package', 'dist')).map((f) => [f.slice(dir.length + '/package/dist/'.length), readFileSync(f, 'utf8')]));
+    });
+
+    it('hold no @internal member: what src/ tags @internal is absent from its module\'s .d.ts, the rest present', () => {
+      let stripped = 0;
+      for (const [file, text] of dts) {
+        expect(text.includes('@internal'), file).toBe(false);
+        const srcFile = join(ROOT, 'src', file.replace(/\.d\.ts$/, '.ts'));
+        if (!existsSync(srcFile)) continue;
+        const declared = new Set(declarationsOf(file, text).map((d) => d.name));
+        for (const d of declarationsOf(srcFile, readFileSync(srcFile, 'utf8'))) {
+          if (d.name.split('.').pop()!.startsWith('#')) continue; // ES private members: never in a .d.ts by name
+          if (d.internal) stripped++;
+          // Private members appear as `private x;` (no type), and module-private functions not at all: only the
+          // internal ones are asserted here, plus a public sample below.
+          if (d.internal) expect(declared.has(d.name), `${d.name} in ${file}`).toBe(false);
+        }
+      }
+      expect(stripped).toBeGreaterThanOrEqual(12);
+      const file = declarationsOf('api/file.d.ts', dts.get('api/file.d.ts')!).map((d) => d.name);
+      expect(file).toEqual(expect.arrayContaining(['H5File.readDataset', 'H5File.stats', 'H5File.close']));
+    });
+
+    it('keep the real names: no `F as FileOptions` re-exports, one declaration per module', () => {
+      const mangled = /[{,]\s*(?:type\s+)?[A-Za-z_$][\w$]?\s+as\s+[A-Za-z_$][\w$]*\s*[,}]/;
+      for (const [file, text] of dts) expect(mangled.exec(text)?.[0], file).toBeUndefined();
+      expect(dts.get('node.d.ts')).toContain("type FileOptions } from './drivers/file.js'");
+      expect(dts.get('drivers/file.d.ts')).toMatch(/export interface FileOptions\b/);
+      expect([...dts.keys()].filter((f) => /^chunk-/.test(f))).toEqual([]);
+    });
   });
 
   describe('installed in a strict TypeScript ESM app, HTTP only', () => {
@@ -141,6 +216,11 @@ describe('the packed tarball', () => {
           "if (r.kind === 'complex') { const parts: Float32Array | Float64Array = r.data.data; void parts; }",
           "const settled = await f.readDatasets(['/lat', '/nope'], { settle: true });",
           "for (const s of settled) if (!s.ok) console.log(s.error.code, s.error.name);",
+          "import { inspectFile, buildReferences, combineReferences, type InspectReport, type ReferenceSet, type BuildResult } from 'coh5';",
+          'const report: InspectReport = await inspectFile(f);',
+          "const built: BuildResult = await buildReferences(f, { url: 'https://example.org/example.h5' });",
+          "const combined: ReferenceSet = combineReferences([built.refs], 'granule');",
+          'void report.datasets[0]?.suggestedChunks; void combined.refs;',
           '// @ts-expect-error a string read is not a typed array',
           "const wrong: TypedArray = (await (await f.getDataset('/s', 'string')).read()).data;",
           'void nums; void strs; void wrong;',
@@ -211,6 +291,31 @@ await f.close();`,
       expect(out.kind).toBe('number');
       expect(out.shape).toEqual([3]);
       expect(typeof out.first).toBe('number');
+    });
+
+    it('exports what the docs name: inspectFile(), buildReferences() and combineReferences() from coh5, run on the example file', () => {
+      const r = node(
+        app,
+        'tools.mjs',
+        `import { buildReferences, combineReferences, inspectFile } from 'coh5';
+import { open } from 'coh5/node';
+const f = await open(${JSON.stringify(EXAMPLE)});
+const report = await inspectFile(f);
+const { refs, skipped } = await buildReferences(f, { url: 'https://example.org/example.h5' });
+const both = combineReferences([refs, refs], 'granule');
+console.log(JSON.stringify({ counts: report.counts, open: report.open, paths: report.datasets.map((d) => d.path), repack: report.repack,
+  lat: refs.refs['lat/0'], skipped, combined: JSON.parse(both.refs['lat/.zarray']).shape }));
+await f.close();`,
+      );
+      expect(r.stderr).toBe('');
+      const out = JSON.parse(r.stdout) as { counts: { datasets: number }; open: { requests: number }; paths: string[]; repack: string; lat: unknown; skipped: unknown[]; combined: number[] };
+      expect(out.counts.datasets).toBe(5);
+      expect(out.open.requests).toBe(1);
+      expect(out.paths).toEqual(expect.arrayContaining(['/lat', '/lon', '/temperature', '/metadata/levels', '/stations']));
+      expect(out.repack).toMatch(/^h5repack .*\/temperature:CHUNK=/);
+      expect(out.lat).toEqual(['https://example.org/example.h5', expect.any(Number), 720 * 4]);
+      expect(out.skipped).toEqual([]);
+      expect(out.combined).toEqual([2, 720]);
     });
 
     it('require() fails with a message saying the package is ESM-only', () => {
