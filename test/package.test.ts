@@ -128,7 +128,7 @@ function tsBlocks(): { name: string; code: string }[] {
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'coh5-package-'));
-  // The build prepack runs (tsup, then tsc for the declarations); run here so pack's --json stays clean.
+  // The build prepare runs (tsup, then tsc for the declarations); run here so pack's --json stays clean.
   run('npm', ['run', 'build'], ROOT);
   const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], ROOT)) as { filename: string }[];
   tarball = join(work, packed[0]!.filename);
