@@ -109,4 +109,20 @@ describe('await using', () => {
     const e = await failure(f.readDataset('/temperature', [[0, 700]]));
     expect(e.code).toBe('Invalid');
   });
+
+  it('over HTTP it cancels the GETs in flight: the read rejects and the server sees the connection closed', async () => {
+    const f = await open(server.urlOf('/example.h5'));
+    server.hook = (req) => (req.method === 'GET' ? { type: 'stall', ms: 60_000 } : undefined);
+    const before = server.requests.length;
+    const cancelledBefore = server.cancelled;
+    const read = failure(f.readDataset('/temperature', [[0, 700]]));
+    await expect.poll(() => server.requests.length, { timeout: 10_000 }).toBeGreaterThan(before);
+    {
+      await using _ = f; // disposed at the end of this block, as `await using f = await open(...)` is
+    }
+    const e = await read;
+    expect(e.code).toBe('Aborted');
+    expect(e.message).toMatch(/closed/);
+    await expect.poll(() => server.cancelled - cancelledBefore, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+  });
 });

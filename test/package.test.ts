@@ -221,6 +221,9 @@ describe('the packed tarball', () => {
           "const built: BuildResult = await buildReferences(f, { url: 'https://example.org/example.h5' });",
           "const combined: ReferenceSet = combineReferences([built.refs], 'granule');",
           'void report.datasets[0]?.suggestedChunks; void combined.refs;',
+          "import { open as openInBrowser, type H5File } from 'coh5/browser';",
+          'const fromBlob: H5File = await openInBrowser(new Blob([]));',
+          'void fromBlob;',
           '// @ts-expect-error a string read is not a typed array',
           "const wrong: TypedArray = (await (await f.getDataset('/s', 'string')).read()).data;",
           'void nums; void strs; void wrong;',
@@ -318,6 +321,20 @@ await f.close();`,
       expect(out.combined).toEqual([2, 720]);
     });
 
+    it("coh5/browser: the self-contained browser build imports by its subpath (typed.ts type-checks it) and reads a Blob", () => {
+      const r = node(
+        app,
+        'browser.mjs',
+        `import { readFileSync } from 'node:fs';
+import { open } from 'coh5/browser';
+const f = await open(new Blob([readFileSync(${JSON.stringify(EXAMPLE)})]));
+const { data, shape } = await (await f.getDataset('/lat', 'number')).read([[0, 3]]);
+console.log(JSON.stringify({ shape, data: [...data], resolved: import.meta.resolve('coh5/browser') }));`,
+      );
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout)).toEqual({ shape: [3], data: [-89.875, -89.625, -89.375], resolved: expect.stringMatching(/\/dist\/coh5\.browser\.js$/) });
+    });
+
     it('require() fails with a message saying the package is ESM-only', () => {
       for (const entry of ['coh5', 'coh5/node', 'coh5/s3']) {
         const r = node(app, 'req.cjs', `require(${JSON.stringify(entry)});`);
@@ -343,6 +360,23 @@ try {
       expect(out).toMatchObject({ h5: true, code: 'Unsupported' });
       expect(out.message).toContain('npm install @aws-sdk/client-s3');
     });
+  });
+
+  describe('installed from git', () => {
+    it('builds its dist on install (prepare), and reads the example file', () => {
+      // What `npm install github:owner/coh5` does, from this repository's committed HEAD: npm clones
+      // it, installs its devDependencies and runs prepare (the build) before packing it.
+      const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+      const dir = join(work, 'git-app');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'git-app', private: true, type: 'module' }));
+      const r = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', `git+file://${ROOT}#${head}`], { cwd: dir, encoding: 'utf8', timeout: 840_000, env: { ...process.env, npm_config_update_notifier: 'false' } });
+      expect(r.status, r.stderr).toBe(0);
+      for (const f of ['index.js', 'index.d.ts', 'node.js', 'node.d.ts', 'cli.js']) expect(existsSync(join(dir, 'node_modules', 'coh5', 'dist', f)), f).toBe(true);
+      const read = node(dir, 'read.mjs', `import { open } from 'coh5/node';\nconst f = await open(${JSON.stringify(EXAMPLE)});\nconsole.log((await f.getDataset('/lon')).shape.join());`);
+      expect(read.stderr).toBe('');
+      expect(read.stdout.trim()).toBe('1440');
+    }, 900_000);
   });
 
   describe('with @aws-sdk/client-s3 installed beside it', () => {
