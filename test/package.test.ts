@@ -146,6 +146,14 @@ describe('the packed tarball', () => {
       expect(files).toContain(f);
     }
     expect(statSync(tarball).size).toBeLessThan(1_000_000);
+    // Every document the shipped Markdown links by a relative path ships too (images may stay behind).
+    for (const doc of files.filter((f) => f.endsWith('.md'))) {
+      const text = readFileSync(join(ROOT, doc.slice('package/'.length)), 'utf8');
+      for (const m of text.matchAll(/\]\((?!https?:|#|mailto:)([^)#\s]+\.md)(?:#[^)]*)?\)/g)) {
+        const target = join(doc.slice(0, doc.lastIndexOf('/')), m[1]!).replace(/\\/g, '/');
+        expect(files, `${doc} links ${m[1]}`).toContain(target);
+      }
+    }
   });
 
   describe('its typings', () => {
