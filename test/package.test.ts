@@ -304,6 +304,32 @@ await f.close();`,
       expect(typeof out.first).toBe('number');
     });
 
+    it('an editor (the TypeScript language service) shows and jumps to the real names', () => {
+      const code = "import { open, type FileOptions } from 'coh5/node';\nconst options: FileOptions = {};\nconst file = await open('x.h5', options);\nexport { file };\n";
+      const fileName = join(app, 'src', 'hover.ts');
+      writeFileSync(fileName, code);
+      const host: ts.LanguageServiceHost = {
+        getCompilationSettings: () => ({ strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, types: [], noEmit: true }),
+        getScriptFileNames: () => [fileName],
+        getScriptVersion: () => '1',
+        getScriptSnapshot: (f) => (existsSync(f) ? ts.ScriptSnapshot.fromString(readFileSync(f, 'utf8')) : undefined),
+        getCurrentDirectory: () => app,
+        getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+        fileExists: ts.sys.fileExists,
+        readFile: ts.sys.readFile,
+        readDirectory: ts.sys.readDirectory,
+        directoryExists: ts.sys.directoryExists,
+        getDirectories: ts.sys.getDirectories,
+      };
+      const service = ts.createLanguageService(host);
+      const at = (needle: string) => code.indexOf(needle) + 1;
+      const hover = (pos: number) => ts.displayPartsToString(service.getQuickInfoAtPosition(fileName, pos)?.displayParts);
+      expect(hover(at(": FileOptions") + 2)).toMatch(/^\(alias\) interface FileOptions\b/);
+      expect(hover(at('file = '))).toBe('const file: H5File');
+      const defs = service.getDefinitionAtPosition(fileName, at(': FileOptions') + 2) ?? [];
+      expect(defs.map((d) => [d.name, d.fileName.slice(d.fileName.indexOf('node_modules/'))])).toEqual([['FileOptions', 'node_modules/coh5/dist/drivers/file.d.ts']]);
+    });
+
     it('exports what the docs name: inspectFile(), buildReferences() and combineReferences() from coh5, run on the example file', () => {
       const r = node(
         app,
