@@ -5,7 +5,9 @@ export default defineConfig([
   {
     entry: { index: 'src/index.ts', node: 'src/node.ts', s3: 'src/s3.ts', arrow: 'src/arrow.ts', h5web: 'src/h5web/index.ts', cli: 'src/cli/main.ts' },
     format: ['esm'],
-    dts: { entry: { index: 'src/index.ts', node: 'src/node.ts', s3: 'src/s3.ts', arrow: 'src/arrow.ts', h5web: 'src/h5web/index.ts' } },
+    // Declarations come from tsc (tsconfig.build.json, run by `npm run build`), one per module:
+    // tsup's bundled .d.ts renamed types in shared chunks (`F as FileOptions`) and kept @internal members.
+    dts: false,
     splitting: true,
     sourcemap: false, // not shipped: they were 3.5 MB of a 4.6 MB tarball
     clean: true,

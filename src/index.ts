@@ -30,3 +30,6 @@ export type { AsyncBuffer } from './drivers/blob.js';
 export { query, queryBatches, type QueryOptions, type QueryResult, type QueryBatch } from './query/query.js';
 export { parseWhere, type Expr } from './query/parse.js';
 export { storeKeys, readFrame, queryFrame, type Frame, type FrameColumn } from './pandas/store.js';
+export { inspectFile, type InspectReport, type DatasetReport } from './tools/inspect.js';
+export { buildReferences, type ReferenceSet, type RefEntry, type BuildOptions, type BuildResult } from './tools/kerchunk.js';
+export { combineReferences } from './tools/kerchunk-combine.js';

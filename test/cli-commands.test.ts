@@ -17,7 +17,7 @@ let tmp: string;
 
 beforeAll(async () => {
   server = await RangeServer.start();
-  for (const f of ['example.h5', 'large_1d.h5']) server.put(`/${f}`, await readFile(fx(f)));
+  for (const f of ['example.h5', 'large_1d.h5', 'references/refs_many.h5']) server.put(`/${f.split('/').pop()}`, await readFile(fx(f)));
   tmp = await mkdtemp(join(tmpdir(), 'coh5-cli-'));
 });
 afterAll(async () => {
@@ -81,6 +81,13 @@ describe('coh5 ls', () => {
     expect(rangeBytes()).toBeLessThan(278189 / 2);
   });
 
+  it('-r -l over HTTP on 1,000 datasets prints no warning (no MaxListenersExceededWarning)', async () => {
+    const r = await coh5('ls', '-r', '-l', server.urlOf('/refs_many.h5'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.text.trim().split('\n').filter((l) => /\sDataset /.test(l)).length).toBeGreaterThanOrEqual(1000);
+    expect(r.stderr).toBe('');
+  });
+
   it('--json rows, and a dataset PATH describes just that dataset', async () => {
     const r = await coh5('ls', '--json', '-l', fx('example.h5'), '/temperature');
     expect(r.code).toBe(0);
@@ -105,27 +112,41 @@ describe('coh5: h5ls conventions', () => {
     expect(r.text.trim()).toBe(`coh5 ${JSON.parse(await readFile('package.json', 'utf8')).version}`);
   });
 
-  it.skipIf(!hasH5ls)('ls -r lists depth first, in the order h5ls -r does', async () => {
+  it('ls -r lists depth first: a group\'s members right after it, before its next sibling', async () => {
+    const r = await coh5('ls', '-r', fx('example.h5'));
+    expect(r.text.trim().split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['/lat', '/lon', '/metadata', '/metadata/levels', '/stations', '/temperature']);
+  });
+
+  it.skipIf(!hasH5ls)('ls -r lists in the order h5ls -r does', async () => {
     // Files without creation-order indexes: there h5py's member order is h5ls's (by name).
-    for (const file of ['example.h5', 'groups_earliest.h5', 'layouts_latest.h5']) {
+    for (const file of ['example.h5', 'groups_earliest.h5', 'layouts_latest.h5', 'spaces_earliest.h5']) {
       const r = await coh5('ls', '-r', fx(file));
       expect(r.code, r.stderr).toBe(0);
       const want = h5ls(file).slice(1).map((l) => l.split(/\s+/)[0]);
       const got = r.text.trim().split('\n').map((l) => l.split(/\s+/)[0]);
       expect(got, file).toEqual(want);
     }
-    // A group's members come right after it, before its next sibling.
-    const r = await coh5('ls', '-r', fx('example.h5'));
-    expect(r.text.trim().split('\n').map((l) => l.split(/\s+/)[0])).toEqual(['/lat', '/lon', '/metadata', '/metadata/levels', '/stations', '/temperature']);
   });
 
-  it.skipIf(!hasH5ls)('shapes print as h5ls prints them: {SCALAR}, {12000/Inf}, {110/Inf, 110/Inf}', async () => {
-    const r = await coh5('ls', '-r', fx('layouts_latest.h5'));
-    const shapes = (lines: string[]) => lines.map((l) => /Dataset (\{[^}]*\})/.exec(l)?.[1]).filter(Boolean);
-    const got = shapes(r.text.trim().split('\n'));
-    expect(got).toEqual(shapes(h5ls('layouts_latest.h5')));
-    expect(got).toContain('{12000/Inf}');
-    expect(got).toContain('{SCALAR}');
+  const shapes = (lines: string[]) => lines.map((l) => /Dataset (\{[^}]*\})/.exec(l)?.[1]).filter(Boolean);
+
+  it('shapes print as h5ls prints them: {SCALAR}, {NULL}, {6/20}, {12000/Inf}, {0/Inf, 5}', async () => {
+    // h5ls -r (libhdf5 1.10) on these files, as printed.
+    const spaces = await coh5('ls', '-r', fx('spaces_earliest.h5'));
+    expect(shapes(spaces.text.trim().split('\n'))).toEqual([
+      '{6/20}', '{NULL}', '{NULL}', '{7}', '{3, 5}', '{2, 3, 4}', '{2, 3, 2, 2}', '{2, 3, 2, 3, 2}', '{SCALAR}', '{SCALAR}', '{SCALAR}', '{SCALAR}',
+      '{23/Inf}', '{5/Inf, 7/Inf}', '{0}', '{0/Inf, 5}', '{3, 0, 4}',
+    ]);
+    const layouts = shapes((await coh5('ls', '-r', fx('layouts_latest.h5'))).text.trim().split('\n'));
+    expect(layouts).toContain('{12000/Inf}');
+    expect(layouts).toContain('{110/Inf, 110/Inf}');
+  });
+
+  it.skipIf(!hasH5ls)('shapes match h5ls -r on every dataset', async () => {
+    for (const file of ['layouts_latest.h5', 'spaces_earliest.h5']) {
+      const r = await coh5('ls', '-r', fx(file));
+      expect(shapes(r.text.trim().split('\n')), file).toEqual(shapes(h5ls(file)));
+    }
   });
 
   it('cat prints float32 values by their shortest round-trip decimal, as numpy does', async () => {

@@ -22,6 +22,15 @@ describe.each(targetNames())('coh5 on s3:// (%s)', (name) => {
     expect(JSON.parse(r.text)).toEqual([-89.875, -89.625, -89.375]);
   });
 
+  it('with no credentials anywhere, a read is AccessDenied (not Network), hinting --anonymous', async () => {
+    const none = { AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_SESSION_TOKEN: '', AWS_PROFILE: '', AWS_WEB_IDENTITY_TOKEN_FILE: '', AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '', AWS_CONTAINER_CREDENTIALS_FULL_URI: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+    const r = await coh5Env(none, 'ls', '--endpoint', t.endpoint, '--region', t.region, `s3://${t.bucket}/example.h5`);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/AccessDenied: access denied \(CredentialsProviderError\)/);
+    expect(r.stderr).toContain('for a public bucket, pass --anonymous');
+    expect(r.stderr).not.toMatch(/Network/);
+  });
+
   it('ls --anonymous on a public bucket; a missing key exits 3', async () => {
     const r = await coh5Env({}, 'ls', '--anonymous', '--endpoint', t.endpoint, `s3://${t.publicBucket}/example.h5`);
     expect(r.code, r.stderr).toBe(0);

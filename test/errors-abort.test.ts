@@ -35,6 +35,21 @@ describe('H5Error names', () => {
   });
 });
 
+describe("the README's errors table", () => {
+  it('lists every code H5Error has, each with the name an H5Error of that code carries', () => {
+    const root = join(import.meta.dirname, '..');
+    const union = /export type H5ErrorCode =([^;]*);/.exec(readFileSync(join(root, 'src', 'errors.ts'), 'utf8'))![1]!;
+    const codes = [...union.matchAll(/\| '(\w+)'/g)].map((m) => m[1]!);
+    expect(codes.length).toBeGreaterThanOrEqual(11);
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Errors\n'), readme.indexOf('\n## Cancellation\n'));
+    const rows = new Map([...section.matchAll(/^\| `(\w+)` \| (\w+) \| [^|]+ \| ([^|]+) \|$/gm)].map((m) => [m[1]!, { name: m[2]!, hint: m[3]!.trim() }]));
+    expect([...rows.keys()].sort()).toEqual([...codes].sort());
+    for (const [code, row] of rows) expect(new H5Error(code as H5Error['code'], 'x').name, code).toBe(row.name);
+    expect(rows.get('AccessDenied')!.hint).toContain('anonymous: true');
+  });
+});
+
 describe('cancellation', () => {
   it("an abort during a read rejects with AbortError, and the caller's reason at e.reason", async () => {
     const f = await open(server.urlOf('/example.h5'), { retry: FAST, cache: { blockSize: 4096 } });
@@ -108,5 +123,21 @@ describe('await using', () => {
     // A fresh read needs the handle, which is closed: 'Invalid' (read after close).
     const e = await failure(f.readDataset('/temperature', [[0, 700]]));
     expect(e.code).toBe('Invalid');
+  });
+
+  it('over HTTP it cancels the GETs in flight: the read rejects and the server sees the connection closed', async () => {
+    const f = await open(server.urlOf('/example.h5'));
+    server.hook = (req) => (req.method === 'GET' ? { type: 'stall', ms: 60_000 } : undefined);
+    const before = server.requests.length;
+    const cancelledBefore = server.cancelled;
+    const read = failure(f.readDataset('/temperature', [[0, 700]]));
+    await expect.poll(() => server.requests.length, { timeout: 10_000 }).toBeGreaterThan(before);
+    {
+      await using _ = f; // disposed at the end of this block, as `await using f = await open(...)` is
+    }
+    const e = await read;
+    expect(e.code).toBe('Aborted');
+    expect(e.message).toMatch(/closed/);
+    await expect.poll(() => server.cancelled - cancelledBefore, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
   });
 });

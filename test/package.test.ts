@@ -9,6 +9,7 @@ import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTarget, type S3Target } from './helpers/s3.js';
 
@@ -76,6 +77,41 @@ function installed(dir: string): string[] {
   return names;
 }
 
+/** Every .d.ts under dir, as absolute paths. */
+function declarationFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? declarationFiles(join(dir, e.name)) : e.name.endsWith('.d.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+/**
+ * Declarations in a module, as `Container.member` (or `name` at the top level), with whether their
+ * JSDoc carries `@internal`: parsed by TypeScript itself, so a name public in one interface and
+ * internal in another is told apart.
+ */
+function declarationsOf(file: string, text: string): { name: string; internal: boolean }[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+  const out: { name: string; internal: boolean }[] = [];
+  const nameOf = (n: ts.Node): string | undefined => {
+    if (ts.isConstructorDeclaration(n)) return 'constructor';
+    const id = (n as { name?: ts.Node }).name;
+    return id && (ts.isIdentifier(id) || ts.isPrivateIdentifier(id)) ? id.text : undefined;
+  };
+  const visit = (n: ts.Node, container: string) => {
+    const name = nameOf(n);
+    const declaration = ts.isClassElement(n) || ts.isTypeElement(n) || ts.isFunctionDeclaration(n) || ts.isClassDeclaration(n) || ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n) || ts.isVariableStatement(n);
+    if (declaration) {
+      const internal = ts.getJSDocTags(n).some((t) => t.tagName.text === 'internal') || (ts.isVariableStatement(n) && /@internal/.test(n.getFullText().slice(0, n.getLeadingTriviaWidth())));
+      const names = ts.isVariableStatement(n) ? n.declarationList.declarations.map((d) => d.name.getText()) : name ? [name] : [];
+      for (const m of names) out.push({ name: container ? `${container}.${m}` : m, internal });
+    }
+    if (ts.isClassDeclaration(n) || ts.isInterfaceDeclaration(n)) n.forEachChild((c) => visit(c, n.name?.text ?? ''));
+    else if (ts.isSourceFile(n) || ts.isModuleBlock(n)) n.forEachChild((c) => visit(c, container));
+  };
+  visit(source, '');
+  return out;
+}
+
 /** Every ```ts block of README.md and docs/*.md, named by file and position. */
 function tsBlocks(): { name: string; code: string }[] {
   const docs = readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f));
@@ -92,8 +128,9 @@ function tsBlocks(): { name: string; code: string }[] {
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'coh5-package-'));
-  run('npx', ['tsup'], ROOT);
-  const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', work], ROOT)) as { filename: string }[];
+  // The build prepare runs (tsup, then tsc for the declarations); run here so pack's --json stays clean.
+  run('npm', ['run', 'build'], ROOT);
+  const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], ROOT)) as { filename: string }[];
   tarball = join(work, packed[0]!.filename);
 }, 300_000);
 
@@ -109,6 +146,52 @@ describe('the packed tarball', () => {
       expect(files).toContain(f);
     }
     expect(statSync(tarball).size).toBeLessThan(1_000_000);
+    // Every document the shipped Markdown links by a relative path ships too (images may stay behind).
+    for (const doc of files.filter((f) => f.endsWith('.md'))) {
+      const text = readFileSync(join(ROOT, doc.slice('package/'.length)), 'utf8');
+      for (const m of text.matchAll(/\]\((?!https?:|#|mailto:)([^)#\s]+\.md)(?:#[^)]*)?\)/g)) {
+        const target = join(doc.slice(0, doc.lastIndexOf('/')), m[1]!).replace(/\\/g, '/');
+        expect(files, `${doc} links ${m[1]}`).toContain(target);
+      }
+    }
+  });
+
+  describe('its typings', () => {
+    let dts: Map<string, string>;
+    beforeAll(() => {
+      const dir = join(work, 'unpacked');
+      mkdirSync(dir, { recursive: true });
+      execFileSync('tar', ['-xzf', tarball, '-C', dir]);
+      dts = new Map(declarationFiles(join(dir, 'package', 'dist')).map((f) => [f.slice(dir.length + '/package/dist/'.length), readFileSync(f, 'utf8')]));
+    });
+
+    it('hold no @internal member: what src/ tags @internal is absent from its module\'s .d.ts, the rest present', () => {
+      let stripped = 0;
+      for (const [file, text] of dts) {
+        expect(text.includes('@internal'), file).toBe(false);
+        const srcFile = join(ROOT, 'src', file.replace(/\.d\.ts$/, '.ts'));
+        if (!existsSync(srcFile)) continue;
+        const declared = new Set(declarationsOf(file, text).map((d) => d.name));
+        for (const d of declarationsOf(srcFile, readFileSync(srcFile, 'utf8'))) {
+          if (d.name.split('.').pop()!.startsWith('#')) continue; // ES private members: never in a .d.ts by name
+          if (d.internal) stripped++;
+          // Private members appear as `private x;` (no type), and module-private functions not at all: only the
+          // internal ones are asserted here, plus a public sample below.
+          if (d.internal) expect(declared.has(d.name), `${d.name} in ${file}`).toBe(false);
+        }
+      }
+      expect(stripped).toBeGreaterThanOrEqual(12);
+      const file = declarationsOf('api/file.d.ts', dts.get('api/file.d.ts')!).map((d) => d.name);
+      expect(file).toEqual(expect.arrayContaining(['H5File.readDataset', 'H5File.stats', 'H5File.close']));
+    });
+
+    it('keep the real names: no `F as FileOptions` re-exports, one declaration per module', () => {
+      const mangled = /[{,]\s*(?:type\s+)?[A-Za-z_$][\w$]?\s+as\s+[A-Za-z_$][\w$]*\s*[,}]/;
+      for (const [file, text] of dts) expect(mangled.exec(text)?.[0], file).toBeUndefined();
+      expect(dts.get('node.d.ts')).toContain("type FileOptions } from './drivers/file.js'");
+      expect(dts.get('drivers/file.d.ts')).toMatch(/export interface FileOptions\b/);
+      expect([...dts.keys()].filter((f) => /^chunk-/.test(f))).toEqual([]);
+    });
   });
 
   describe('installed in a strict TypeScript ESM app, HTTP only', () => {
@@ -141,6 +224,14 @@ describe('the packed tarball', () => {
           "if (r.kind === 'complex') { const parts: Float32Array | Float64Array = r.data.data; void parts; }",
           "const settled = await f.readDatasets(['/lat', '/nope'], { settle: true });",
           "for (const s of settled) if (!s.ok) console.log(s.error.code, s.error.name);",
+          "import { inspectFile, buildReferences, combineReferences, type InspectReport, type ReferenceSet, type BuildResult } from 'coh5';",
+          'const report: InspectReport = await inspectFile(f);',
+          "const built: BuildResult = await buildReferences(f, { url: 'https://example.org/example.h5' });",
+          "const combined: ReferenceSet = combineReferences([built.refs], 'granule');",
+          'void report.datasets[0]?.suggestedChunks; void combined.refs;',
+          "import { open as openInBrowser, type H5File } from 'coh5/browser';",
+          'const fromBlob: H5File = await openInBrowser(new Blob([]));',
+          'void fromBlob;',
           '// @ts-expect-error a string read is not a typed array',
           "const wrong: TypedArray = (await (await f.getDataset('/s', 'string')).read()).data;",
           'void nums; void strs; void wrong;',
@@ -213,6 +304,71 @@ await f.close();`,
       expect(typeof out.first).toBe('number');
     });
 
+    it('an editor (the TypeScript language service) shows and jumps to the real names', () => {
+      const code = "import { open, type FileOptions } from 'coh5/node';\nconst options: FileOptions = {};\nconst file = await open('x.h5', options);\nexport { file };\n";
+      const fileName = join(app, 'src', 'hover.ts');
+      writeFileSync(fileName, code);
+      const host: ts.LanguageServiceHost = {
+        getCompilationSettings: () => ({ strict: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, types: [], noEmit: true }),
+        getScriptFileNames: () => [fileName],
+        getScriptVersion: () => '1',
+        getScriptSnapshot: (f) => (existsSync(f) ? ts.ScriptSnapshot.fromString(readFileSync(f, 'utf8')) : undefined),
+        getCurrentDirectory: () => app,
+        getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+        fileExists: ts.sys.fileExists,
+        readFile: ts.sys.readFile,
+        readDirectory: ts.sys.readDirectory,
+        directoryExists: ts.sys.directoryExists,
+        getDirectories: ts.sys.getDirectories,
+      };
+      const service = ts.createLanguageService(host);
+      const at = (needle: string) => code.indexOf(needle) + 1;
+      const hover = (pos: number) => ts.displayPartsToString(service.getQuickInfoAtPosition(fileName, pos)?.displayParts);
+      expect(hover(at(": FileOptions") + 2)).toMatch(/^\(alias\) interface FileOptions\b/);
+      expect(hover(at('file = '))).toBe('const file: H5File');
+      const defs = service.getDefinitionAtPosition(fileName, at(': FileOptions') + 2) ?? [];
+      expect(defs.map((d) => [d.name, d.fileName.slice(d.fileName.indexOf('node_modules/'))])).toEqual([['FileOptions', 'node_modules/coh5/dist/drivers/file.d.ts']]);
+    });
+
+    it('exports what the docs name: inspectFile(), buildReferences() and combineReferences() from coh5, run on the example file', () => {
+      const r = node(
+        app,
+        'tools.mjs',
+        `import { buildReferences, combineReferences, inspectFile } from 'coh5';
+import { open } from 'coh5/node';
+const f = await open(${JSON.stringify(EXAMPLE)});
+const report = await inspectFile(f);
+const { refs, skipped } = await buildReferences(f, { url: 'https://example.org/example.h5' });
+const both = combineReferences([refs, refs], 'granule');
+console.log(JSON.stringify({ counts: report.counts, open: report.open, paths: report.datasets.map((d) => d.path), repack: report.repack,
+  lat: refs.refs['lat/0'], skipped, combined: JSON.parse(both.refs['lat/.zarray']).shape }));
+await f.close();`,
+      );
+      expect(r.stderr).toBe('');
+      const out = JSON.parse(r.stdout) as { counts: { datasets: number }; open: { requests: number }; paths: string[]; repack: string; lat: unknown; skipped: unknown[]; combined: number[] };
+      expect(out.counts.datasets).toBe(5);
+      expect(out.open.requests).toBe(1);
+      expect(out.paths).toEqual(expect.arrayContaining(['/lat', '/lon', '/temperature', '/metadata/levels', '/stations']));
+      expect(out.repack).toMatch(/^h5repack .*\/temperature:CHUNK=/);
+      expect(out.lat).toEqual(['https://example.org/example.h5', expect.any(Number), 720 * 4]);
+      expect(out.skipped).toEqual([]);
+      expect(out.combined).toEqual([2, 720]);
+    });
+
+    it("coh5/browser: the self-contained browser build imports by its subpath (typed.ts type-checks it) and reads a Blob", () => {
+      const r = node(
+        app,
+        'browser.mjs',
+        `import { readFileSync } from 'node:fs';
+import { open } from 'coh5/browser';
+const f = await open(new Blob([readFileSync(${JSON.stringify(EXAMPLE)})]));
+const { data, shape } = await (await f.getDataset('/lat', 'number')).read([[0, 3]]);
+console.log(JSON.stringify({ shape, data: [...data], resolved: import.meta.resolve('coh5/browser') }));`,
+      );
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout)).toEqual({ shape: [3], data: [-89.875, -89.625, -89.375], resolved: expect.stringMatching(/\/dist\/coh5\.browser\.js$/) });
+    });
+
     it('require() fails with a message saying the package is ESM-only', () => {
       for (const entry of ['coh5', 'coh5/node', 'coh5/s3']) {
         const r = node(app, 'req.cjs', `require(${JSON.stringify(entry)});`);
@@ -238,6 +394,23 @@ try {
       expect(out).toMatchObject({ h5: true, code: 'Unsupported' });
       expect(out.message).toContain('npm install @aws-sdk/client-s3');
     });
+  });
+
+  describe('installed from git', () => {
+    it('builds its dist on install (prepare), and reads the example file', () => {
+      // What `npm install github:owner/coh5` does, from this repository's committed HEAD: npm clones
+      // it, installs its devDependencies and runs prepare (the build) before packing it.
+      const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+      const dir = join(work, 'git-app');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'git-app', private: true, type: 'module' }));
+      const r = spawnSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', `git+file://${ROOT}#${head}`], { cwd: dir, encoding: 'utf8', timeout: 840_000, env: { ...process.env, npm_config_update_notifier: 'false' } });
+      expect(r.status, r.stderr).toBe(0);
+      for (const f of ['index.js', 'index.d.ts', 'node.js', 'node.d.ts', 'cli.js']) expect(existsSync(join(dir, 'node_modules', 'coh5', 'dist', f)), f).toBe(true);
+      const read = node(dir, 'read.mjs', `import { open } from 'coh5/node';\nconst f = await open(${JSON.stringify(EXAMPLE)});\nconsole.log((await f.getDataset('/lon')).shape.join());`);
+      expect(read.stderr).toBe('');
+      expect(read.stdout.trim()).toBe('1440');
+    }, 900_000);
   });
 
   describe('with @aws-sdk/client-s3 installed beside it', () => {

@@ -4,6 +4,7 @@ import { frameRecords } from './frame.js';
 import { need, parse, REMOTE_HELP, UsageError } from './args.js';
 import { csvText, jsonText, nameReferences, npyBytes, plainValues } from './format.js';
 import { nest } from '../values/column.js';
+import { plannedReadBytes } from '../read/read-dataset.js';
 import { openUrl } from './open.js';
 import { startProgress } from './progress.js';
 
@@ -55,15 +56,17 @@ export async function cat(argv: string[], write: (chunk: string | Uint8Array) =>
     // A pandas HDFStore key is a group: print its frame.
     if (node.kind === 'group' && (await node.attrs()).pandas_type !== undefined && format !== 'npy') {
       const records = frameRecords(await readFrame(file, node.path));
-      progress.stop();
+      progress.done();
       return await write(format === 'csv' ? csvText(records, [records.length]) : `${jsonText(records)}\n`);
     }
     if (node.kind !== 'dataset') throw new H5Error('Invalid', `${node.path} is a ${node.kind}, not a dataset`, { path: node.path });
     if (selection && node.shape && selection.length > node.shape.length) {
       throw new UsageError(`--slice has ${selection.length} items for a dataset of rank ${node.shape.length}`);
     }
+    // The stored bytes the read will fetch; a selection it cannot plan fails in read(), with the path.
+    progress.total(await plannedReadBytes(node, selection).catch(() => null));
     const r = await node.read(selection);
-    progress.stop();
+    progress.done();
     if (format === 'npy') return await write(npyBytes(r));
     // A null dataspace holds no values at all (h5py: Empty): JSON null, empty CSV.
     if (r.shape === null) return await write(format === 'csv' ? '' : 'null\n');

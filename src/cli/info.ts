@@ -29,9 +29,7 @@ async function report(argv: string[], help: string, out: (s: string) => void): P
   need(p, 1, help.split('\n')[0]!.replace('usage: ', ''));
   const file = await openUrl(p[0]!, v);
   try {
-    const s = file.stats();
-    const openCost = { requests: s.requests ?? 0, bytes: s.bytesTransferred ?? 0, waves: s.waves ?? 0 };
-    return { r: await inspectFile(file, openCost, p[0]!), json: !!v.json };
+    return { r: await inspectFile(file, undefined, p[0]!), json: !!v.json };
   } finally {
     await file.close();
   }

@@ -52,9 +52,10 @@ async function rowOf(path: string, node: H5Node | null, link: LinkInfo | null, l
 const dim = (d: number | null) => (d === null ? 'Inf' : Number.isNaN(d) ? '?' : String(d));
 const dims = (s: (number | null)[] | null | undefined) => (s === null ? 'null' : s ? `{${s.map(dim).join(', ')}}` : '');
 
-/** h5ls's shape: `{SCALAR}`, else each size with `/max` where the maximum differs (`/Inf` when unlimited). */
+/** h5ls's shape: `{SCALAR}`, `{NULL}`, else each size with `/max` where the maximum differs (`/Inf` when unlimited). */
 function shapeText(shape: number[] | null | undefined, maxshape: (number | null)[] | null | undefined): string {
   if (shape?.length === 0) return '{SCALAR}';
+  if (shape === null) return '{NULL}';
   if (!shape) return dims(shape);
   return `{${shape.map((d, i) => (maxshape && maxshape[i] !== d ? `${dim(d)}/${dim(maxshape[i] ?? null)}` : dim(d))).join(', ')}}`;
 }

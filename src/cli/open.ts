@@ -25,6 +25,7 @@ export function exitCode(e: unknown): number {
 }
 
 export function errorMessage(e: unknown): string {
-  if (e instanceof H5Error) return `${e.code}: ${e.message}`;
+  // The library's hint names its option; on the command line the same thing is a flag.
+  if (e instanceof H5Error) return `${e.code}: ${e.message.replace('pass s3: { anonymous: true }', 'pass --anonymous')}`;
   return e instanceof Error ? e.message : String(e);
 }

@@ -125,14 +125,13 @@ async function readContiguous(
   signal?: AbortSignal,
 ): Promise<void> {
   const size = ds.info.datatype.size;
-  const runs = contiguousRuns(sel, dims, size);
+  const { runs, groups } = contiguousRanges(sel, dims, size);
   if (ds.info.external) return readExternal(ds, runs, out, signal);
   if (layout.address === null) return; // never written: the fill value stands
   const total = product(dims) * size;
   if (layout.size < total) {
     throw new H5Error('Corrupt', `contiguous storage of ${layout.size} bytes is smaller than the dataspace's ${total}`, { path: ds.path });
   }
-  const groups = coalesceRanges(runs, { maxGap: DEFAULT_DIRECT_MAX_GAP, maxRequestBytes: DEFAULT_DIRECT_MAX_REQUEST_BYTES });
   const base = ds.file.ctx.baseAddress + layout.address;
   const abs = groups.map((g) => ({ offset: base + g.offset, length: g.length }));
   const cache = ds.file.cache;
@@ -175,8 +174,48 @@ async function readExternal(ds: ReadTarget, runs: Run[], out: Uint8Array, signal
   );
 }
 
+/** The written chunks a selection touches, with their grid coordinates, in row-major order (unwritten ones hold the fill value). */
+async function chunksToRead(ds: ReadTarget, sel: Selection, dims: number[], layout: ChunkedLayout, signal?: AbortSignal): Promise<Array<{ coords: number[]; rec: ChunkRecord }>> {
+  const { filters, dataspace } = ds.info;
+  const chunkDims = layout.chunkDims;
+  const touched = chunksTouched(sel, chunkDims);
+  if (!touched.length) return [];
+  const maxDims = dataspace.kind === 'simple' ? dataspace.maxDims : [];
+  const records = await lookupChunks(ds.context({ signal }), { layout, dims, maxDims, filtered: filters.length > 0 }, touched);
+  const byKey = new Map<string, ChunkRecord>();
+  for (const r of records) byKey.set(r.offset.map((o, d) => Math.floor(o / chunkDims[d]!)).join(','), r);
+  const wanted: Array<{ coords: number[]; rec: ChunkRecord }> = [];
+  for (const c of touched) {
+    const rec = byKey.get(c.join(','));
+    if (rec) wanted.push({ coords: c, rec });
+  }
+  return wanted;
+}
+
+/** The byte ranges (from the layout's address) a contiguous read fetches: its runs, coalesced. */
+function contiguousRanges(sel: Selection, dims: number[], size: number) {
+  const runs = contiguousRuns(sel, dims, size);
+  return { runs, groups: coalesceRanges(runs, { maxGap: DEFAULT_DIRECT_MAX_GAP, maxRequestBytes: DEFAULT_DIRECT_MAX_REQUEST_BYTES }) };
+}
+
+/**
+ * @internal the stored bytes a read of `input` will fetch (its chunks, or its contiguous ranges), found
+ * before reading: the chunk index is looked up, no data read. Null where the data lives elsewhere
+ * (virtual datasets, external storage), 0 where it is in the header or never written.
+ */
+export async function plannedReadBytes(ds: ReadTarget, input: SelectionInput, options?: CallOptions): Promise<number | null> {
+  const { dataspace, datatype, layout } = ds.info;
+  if (layout.class === 'virtual' || ds.info.external || ds.info.extentUnknown) return null;
+  if (dataspace.kind === 'null' || layout.class === 'compact') return 0;
+  const dims = dataspace.kind === 'scalar' ? [] : dataspace.dims;
+  const sel = normalizeSelection(input, dims);
+  if (selectionCount(sel) === 0) return 0;
+  if (layout.class === 'contiguous') return layout.address === null ? 0 : contiguousRanges(sel, dims, datatype.size).groups.reduce((n, g) => n + g.length, 0);
+  return (await chunksToRead(ds, sel, dims, layout, options?.signal)).reduce((n, w) => n + w.rec.size, 0);
+}
+
 async function readChunked(ds: ReadTarget, sel: Selection, dims: number[], layout: ChunkedLayout, out: Uint8Array, signal?: AbortSignal): Promise<void> {
-  const { datatype, filters, dataspace } = ds.info;
+  const { datatype, filters } = ds.info;
   const size = datatype.size;
   const chunkDims = layout.chunkDims;
   if (chunkDims.length !== dims.length || chunkDims.some((c) => c < 1)) {
@@ -187,20 +226,10 @@ async function readChunked(ds: ReadTarget, sel: Selection, dims: number[], layou
   if (chunkBytes > limits.maxChunkBytes) {
     throw new H5Error('Limit', `a chunk of ${chunkBytes} bytes is above maxChunkBytes ${limits.maxChunkBytes}`, { path: ds.path });
   }
-  const touched = chunksTouched(sel, chunkDims);
-  if (!touched.length) return;
-  const ctx = ds.context({ signal });
   preloadFilters(filters);
-  const maxDims = dataspace.kind === 'simple' ? dataspace.maxDims : [];
-  const records = await lookupChunks(ctx, { layout, dims, maxDims, filtered: filters.length > 0 }, touched);
-  const byKey = new Map<string, ChunkRecord>();
-  for (const r of records) byKey.set(r.offset.map((o, d) => Math.floor(o / chunkDims[d]!)).join(','), r);
+  const wanted = await chunksToRead(ds, sel, dims, layout, signal);
+  if (!wanted.length) return;
   const points = sel.kind === 'points' ? pointsByChunk(sel.points, chunkDims) : null;
-  const wanted: Array<{ coords: number[]; rec: ChunkRecord }> = [];
-  for (const c of touched) {
-    const rec = byKey.get(c.join(','));
-    if (rec) wanted.push({ coords: c, rec });
-  }
   const base = ds.file.ctx.baseAddress;
   const cache = ds.file.cache;
   // Chunks stream through a bounded read-ahead: each is decoded and copied out as it arrives,

@@ -158,16 +158,23 @@ async function datasetReport(ds: Dataset, pageSize: number | null, addrs: { meta
 
 const kib = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
 
+/** Requests, bytes and waves the file has cost since open (or its last resetStats). */
+function costSoFar(file: H5File): { requests: number; bytes: number; waves: number } {
+  const s = file.stats();
+  return { requests: s.requests ?? 0, bytes: s.bytesTransferred ?? 0, waves: s.waves ?? 0 };
+}
+
 /** Shell-quotes a word for the suggested command. */
 function q(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
- * Walks a freshly opened file and builds the report. `openCost` is the file's stats right after
- * open(); the file's statistics are reset by the walk.
+ * Walks a freshly opened file and builds the report. `openCost` is what open() cost (default: the
+ * file's stats when called, which is that cost right after open()); `name` is the report's
+ * `source` (default: the file's key). The file's statistics are reset by the walk.
  */
-export async function inspectFile(file: H5File, openCost: { requests: number; bytes: number; waves: number }, name = file.key): Promise<InspectReport> {
+export async function inspectFile(file: H5File, openCost: { requests: number; bytes: number; waves: number } = costSoFar(file), name = file.key): Promise<InspectReport> {
   const ext = file.extension;
   const strategy = ext?.fileSpaceStrategy ?? ext?.fileSpaceInfo?.strategy ?? 'fsm_aggr';
   const paged = strategy === 'page';

@@ -63,6 +63,8 @@ export class RangeServer {
   hook: ((req: RecordedRequest, index: number) => Fault | undefined) | undefined;
   sendEtag: boolean;
   sendLastModified: boolean;
+  /** Responses whose connection the client closed before they were complete (a cancelled GET). */
+  cancelled = 0;
   private readonly files = new Map<string, Entry>();
   private queue: Fault[] = [];
   private version = 0;
@@ -131,6 +133,9 @@ export class RangeServer {
     const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
     const rec: RecordedRequest = { method: req.method ?? 'GET', path, range: req.headers.range, headers: req.headers };
     this.requests.push(rec);
+    res.on('close', () => {
+      if (!res.writableFinished) this.cancelled++;
+    });
     const fault = this.takeFault(rec, this.requests.length - 1);
     // Drain the request so keep-alive works; the body of a GET/HEAD is empty anyway.
     req.resume();
