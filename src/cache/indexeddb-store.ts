@@ -17,8 +17,11 @@ import {
 export interface IndexedDBStoreOptions {
   /** Bytes of entries kept; least recently used entries go first (DEFAULT_METADATA_STORE_BYTES). */
   maxBytes?: number;
-  /** The IndexedDB factory (default globalThis.indexedDB). */
-  indexedDB?: IDBFactory;
+  /**
+   * The IndexedDB factory (default globalThis.indexedDB). Typed structurally, so an app whose
+   * `lib` leaves out DOM still type-checks coh5's typings; pass a real `IDBFactory`.
+   */
+  indexedDB?: { open(name: string, version?: number): unknown };
 }
 
 interface Row {
@@ -41,7 +44,7 @@ export class IndexedDBMetadataStore implements MetadataStore {
     options: IndexedDBStoreOptions = {},
   ) {
     this.maxBytes = checkStoreBound(options.maxBytes ?? DEFAULT_METADATA_STORE_BYTES);
-    this.factory = options.indexedDB ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+    this.factory = (options.indexedDB as IDBFactory | undefined) ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
   }
 
   async get(key: string): Promise<StoredMetadata | undefined> {

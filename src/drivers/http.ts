@@ -6,7 +6,7 @@ import { REDIRECT_STATUSES, isFresh, nextHop, originOf, resolvedUrl, signedUrlEx
 
 export interface HttpOptions extends RemoteOptions {
   /** Extra request headers (an Authorization token, say); sent to the data URL's origin only, not to where it redirects. */
-  headers?: HeadersInit;
+  headers?: Record<string, string> | Array<[string, string]> | Headers;
   /** Replaces the global fetch: to sign URLs, add tracing, or route through a proxy. */
   fetch?: typeof globalThis.fetch;
   /**
@@ -15,9 +15,9 @@ export interface HttpOptions extends RemoteOptions {
    */
   token?: string;
   /** Passed to fetch in browsers ('include' sends cookies cross-origin). */
-  credentials?: RequestCredentials;
+  credentials?: 'omit' | 'same-origin' | 'include';
   /** Passed to fetch in browsers. */
-  mode?: RequestMode;
+  mode?: 'cors' | 'no-cors' | 'same-origin';
 }
 
 /**
