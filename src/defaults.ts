@@ -88,16 +88,23 @@ export const DEFAULT_SMALL_GET_BYTES = 512 * KiB;
 export const DEFAULT_READ_AHEAD_BYTES = 64 * MiB;
 
 /**
- * The first read on open: one GET of the first 64 KiB. It brings the superblock (at 0, or after a
- * user block of 512, 1024, ... bytes), the root group's object header and, usually, the headers
- * of the datasets created first and, in paged files, the start of the first metadata page, in ONE
- * round trip. Measured (bench/, 50 ms RTT, 100 Mbit/s): 64 KiB needs the same waves as 1 MiB on
- * ordinary, paged and libver-latest h5py files, while 1 MiB costs ~80 ms of transfer (1.6 round
- * trips) and multiplies the bytes of a small read by 4 (1.40 MB vs 0.42 MB for one 286 KB chunk).
- * The HDF5 library's S3 driver reads 16 MiB; tune per source for files whose metadata sits in a
- * large first page.
+ * The first read on open: 512 KiB, about one bandwidth-delay product (50 ms x 100 Mbit/s =
+ * 625 KB), the most bytes that cost less than the round trip they may save. It goes out as two
+ * GETs in the same round trip: the head (DEFAULT_INITIAL_HEAD_BYTES), parsed as soon as it
+ * arrives, and the rest, which arrives while the reads the head asks for are already on their
+ * way, so files that need nothing past the head pay almost nothing for it (the link is idle
+ * during a round trip anyway). It brings the superblock (at 0, or after a user block), the root
+ * group and, usually, the first datasets' headers and, in libver 'latest' files, their chunk
+ * indexes, which h5py writes at ~256 KiB (bench/ 14-latest-first: 3 waves with 64 KiB, 2 with
+ * this). A file no larger is read whole in one GET. The HDF5 library's S3 driver reads 16 MiB.
  */
-export const DEFAULT_INITIAL_READ_SIZE = 64 * KiB;
+export const DEFAULT_INITIAL_READ_SIZE = 512 * KiB;
+
+/**
+ * The head of the first read: one metadata block, which holds the superblock and the root
+ * group's header in nearly every file, and takes ~5 ms to arrive after the first byte.
+ */
+export const DEFAULT_INITIAL_HEAD_BYTES = 64 * KiB;
 
 /** Requests kept in a StatsSource's log; old entries drop off so long runs stay bounded. */
 export const DEFAULT_STATS_LOG_ENTRIES = 10_000;
