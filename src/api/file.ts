@@ -303,8 +303,10 @@ async function readFirst(cache: BlockCache, total: number, signal: AbortSignal |
   const B = cache.blockSize;
   const known = cache.size;
   const want = known === undefined ? total : Math.min(total, known);
-  // A file (or a first read) no larger than two heads is one GET: a second would carry little.
-  const head = want <= 2 * DEFAULT_INITIAL_HEAD_BYTES ? want : Math.max(B, Math.floor(DEFAULT_INITIAL_HEAD_BYTES / B) * B);
+  // One GET when the file is known to fit (it comes whole), or the first read is no larger than
+  // two heads (a second GET would carry little).
+  const whole = known !== undefined && known <= total;
+  const head = whole || want <= 2 * DEFAULT_INITIAL_HEAD_BYTES ? want : Math.max(B, Math.floor(DEFAULT_INITIAL_HEAD_BYTES / B) * B);
   const first = cache.readInitial(head, { signal });
   const rest = Math.ceil(head / B) * B;
   if (want > rest) {
