@@ -296,10 +296,10 @@ describe('requests, bytes and waves over HTTP', () => {
       await f.keys();
       const s = f.stats();
       // With the default first read, small files open and list in one round trip: the head GET
-      // brings the whole file, and the rest of the first read (sent with it, before the size is
-      // known) finds nothing past the end.
+      // brings the whole file; the rest of the first read, sent with it unless the head's answer
+      // (which tells the size) came first, finds nothing past the end.
       expect(s.waves, name).toBe(1);
-      expect(server.requests.map((r) => r.range), name).toEqual(['bytes=0-65535', 'bytes=65536-524287']);
+      expect(server.requests.map((r) => r.range).join(' '), name).toMatch(/^bytes=0-65535( bytes=65536-524287)?$/);
       await f.close();
     }
     server.reset();

@@ -234,14 +234,14 @@ export class BlockCache implements ByteSource {
         results[i] = Promise.resolve(cached);
       } else toFetch.push(i);
     });
-    const fetchRange: RangeFetch = (offset, length, signal) =>
+    const fetchRange: RangeFetch = (offset, length, signal, onBytes) =>
       this.limit.run(
         'data',
         async () => {
           // The caller may have aborted while this GET sat in the concurrency queue.
           throwIfAborted(signal);
           try {
-            return await this.fetchFromSource(offset, length, signal);
+            return await this.fetchFromSource(offset, length, signal, onBytes);
           } catch (e) {
             throw toH5Error(e, 'Network', `reading bytes ${offset}-${offset + length}`, { source: this.key, offset });
           }
@@ -442,9 +442,9 @@ export class BlockCache implements ByteSource {
   }
 
   /** One GET to the source; learns the size from a short read (the EOF contract). */
-  private async fetchFromSource(offset: number, length: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
+  private async fetchFromSource(offset: number, length: number, signal: AbortSignal | undefined, onBytes?: ReadOptions['onBytes']): Promise<Uint8Array> {
     this.counters.fetches++;
-    const bytes = await this.source.read(offset, length, { signal });
+    const bytes = await this.source.read(offset, length, onBytes ? { signal, onBytes } : { signal });
     if (bytes.byteLength > length) {
       throw new H5Error('Network', `the source returned ${bytes.byteLength} bytes for a ${length}-byte range`, { source: this.key, offset });
     }
