@@ -15,7 +15,7 @@ export interface Job {
   /** URL through the WAN emulator (remote) or local path. */
   target: string;
   /** coh5 cache options (tuning experiments); defaults when absent. */
-  cache?: { initialReadSize?: number; blockSize?: number };
+  cache?: { initialReadSize?: number; blockSize?: number; concurrency?: number };
   /** For 'floor': metadata bytes (one GET from 0), then the touched chunks' [offset, length]s. */
   floor?: { metadataBytes: number; ranges: [number, number][] };
   /**
