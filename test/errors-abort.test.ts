@@ -37,7 +37,8 @@ describe('H5Error names', () => {
 
 describe('cancellation', () => {
   it("an abort during a read rejects with AbortError, and the caller's reason at e.reason", async () => {
-    const f = await open(server.urlOf('/example.h5'), { retry: FAST, cache: { blockSize: 4096 } });
+    // A first read smaller than the file, so the read has GETs of its own to abort.
+    const f = await open(server.urlOf('/example.h5'), { retry: FAST, cache: { blockSize: 4096, initialReadSize: 4096 } });
     const ctrl = new AbortController();
     const reason = new Error('the user closed the tab');
     server.hook = () => ({ type: 'stall', ms: 2000 });
