@@ -448,7 +448,9 @@ export class BlockCache implements ByteSource {
     if (bytes.byteLength > length) {
       throw new H5Error('Network', `the source returned ${bytes.byteLength} bytes for a ${length}-byte range`, { source: this.key, offset });
     }
-    if (bytes.byteLength < length && this.learnedSize === undefined) this.learnedSize = offset + bytes.byteLength;
+    // An empty read past the end only bounds the size (open's two first GETs may answer in either
+    // order); the shortest end seen is the size.
+    if (bytes.byteLength < length) this.learnedSize = Math.min(this.learnedSize ?? Infinity, offset + bytes.byteLength);
     return bytes;
   }
 
