@@ -46,8 +46,8 @@ const readers = arg('readers', 'floor,coh5,h5wasm,jsfive,h5py').split(',');
 const loadProcs = Number(arg('load', '0'));
 /** Runs per coh5 / local measurement (the median is kept); remote peers, which download the whole file, run once. */
 const repeat = Number(arg('repeat', '5'));
-/** Optional coh5 cache options (bytes), to compare tunings: --initial-read 65536 --block-size 65536. */
-const cacheOpts = Object.fromEntries(([['initialReadSize', arg('initial-read', '')], ['blockSize', arg('block-size', '')]] as const).filter(([, v]) => v).map(([k, v]) => [k, Number(v)]));
+/** Optional coh5 cache options, to compare tunings: --initial-read 65536 --block-size 65536 (bytes) --concurrency 16. */
+const cacheOpts = Object.fromEntries(([['initialReadSize', arg('initial-read', '')], ['blockSize', arg('block-size', '')], ['concurrency', arg('concurrency', '')]] as const).filter(([, v]) => v).map(([k, v]) => [k, Number(v)]));
 const bytesPerMs = (mbps * 1e6) / 8 / 1000;
 
 if (!existsSync(join(DATA, 'manifest.json')) || !('noisy.h5' in JSON.parse(readFileSync(join(DATA, 'manifest.json'), 'utf8')))) {

@@ -15,7 +15,7 @@ export interface Job {
   /** URL through the WAN emulator (remote) or local path. */
   target: string;
   /** coh5 cache options (tuning experiments); defaults when absent. */
-  cache?: { initialReadSize?: number; blockSize?: number };
+  cache?: { initialReadSize?: number; blockSize?: number; concurrency?: number };
   /** coh5 only: a persistent metadata cache directory (DirectoryMetadataStore), for warm re-reads. */
   metadataCache?: string;
   /** For 'floor': metadata bytes (one GET from 0), then the touched chunks' [offset, length]s. */

@@ -54,11 +54,28 @@ export const DEFAULT_DIRECT_MAX_GAP = 64 * KiB;
 export const DEFAULT_DIRECT_MAX_REQUEST_BYTES = 16 * MiB;
 
 /**
- * GETs in flight per source. 16 connections at ~100 Mbit/s each approach the bandwidth of a
- * typical cloud VM, and a 100-chunk read takes 7 waves rather than 13 at 8. Browsers on HTTP/1.1
- * queue beyond 6 per host anyway, which is harmless; HTTP/2 endpoints take all 16 at once.
+ * GETs in flight per source. Small GETs (metadata blocks, chunks of tens of KB) are latency-bound:
+ * 50 datasets' headers, then their 50 chunks, each go out as one wave at 64, but as four waves
+ * each at 16 (issue 14's 50-dataset read: 9 waves at 16). Node's fetch (undici) opens a connection
+ * per request in flight to one origin without a cap (measured: 64 concurrent range GETs to one
+ * HTTP/1.1 server ran on 64 sockets); browsers queue beyond 6 per host on HTTP/1.1, which is
+ * harmless, and HTTP/2 endpoints take them all at once. S3 serves thousands of GETs per second
+ * per prefix.
  */
-export const DEFAULT_CONCURRENCY = 16;
+export const DEFAULT_CONCURRENCY = 64;
+
+/**
+ * Of those, GETs larger than DEFAULT_SMALL_GET_BYTES in flight at once. Large GETs are
+ * bandwidth-bound: 16 connections at ~100 Mbit/s each approach the bandwidth of a typical cloud
+ * VM, and each holds its response in memory until it is decoded.
+ */
+export const DEFAULT_LARGE_CONCURRENCY = 16;
+
+/**
+ * A GET of at most this many bytes counts as small: at ~100 Mbit/s its transfer takes less than
+ * a 50 ms round trip (the bandwidth-delay product is ~625 KB), so it is bound by latency.
+ */
+export const DEFAULT_SMALL_GET_BYTES = 512 * KiB;
 
 /**
  * Stored chunk bytes a dataset read keeps fetched (or fetching) and not yet decoded. Without a
@@ -71,16 +88,23 @@ export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_READ_AHEAD_BYTES = 64 * MiB;
 
 /**
- * The first read on open: one GET of the first 64 KiB. It brings the superblock (at 0, or after a
- * user block of 512, 1024, ... bytes), the root group's object header and, usually, the headers
- * of the datasets created first and, in paged files, the start of the first metadata page, in ONE
- * round trip. Measured (bench/, 50 ms RTT, 100 Mbit/s): 64 KiB needs the same waves as 1 MiB on
- * ordinary, paged and libver-latest h5py files, while 1 MiB costs ~80 ms of transfer (1.6 round
- * trips) and multiplies the bytes of a small read by 4 (1.40 MB vs 0.42 MB for one 286 KB chunk).
- * The HDF5 library's S3 driver reads 16 MiB; tune per source for files whose metadata sits in a
- * large first page.
+ * The first read on open: 512 KiB, about one bandwidth-delay product (50 ms x 100 Mbit/s =
+ * 625 KB), the most bytes that cost less than the round trip they may save. It goes out as two
+ * GETs in the same round trip: the head (DEFAULT_INITIAL_HEAD_BYTES), parsed as soon as it
+ * arrives, and the rest, which arrives while the reads the head asks for are already on their
+ * way, so files that need nothing past the head pay almost nothing for it (the link is idle
+ * during a round trip anyway). It brings the superblock (at 0, or after a user block), the root
+ * group and, usually, the first datasets' headers and, in libver 'latest' files, their chunk
+ * indexes, which h5py writes at ~256 KiB (bench/ 14-latest-first: 3 waves with 64 KiB, 2 with
+ * this). A file no larger is read whole in one GET. The HDF5 library's S3 driver reads 16 MiB.
  */
-export const DEFAULT_INITIAL_READ_SIZE = 64 * KiB;
+export const DEFAULT_INITIAL_READ_SIZE = 512 * KiB;
+
+/**
+ * The head of the first read: one metadata block, which holds the superblock and the root
+ * group's header in nearly every file, and takes ~5 ms to arrive after the first byte.
+ */
+export const DEFAULT_INITIAL_HEAD_BYTES = 64 * KiB;
 
 /** Requests kept in a StatsSource's log; old entries drop off so long runs stay bounded. */
 export const DEFAULT_STATS_LOG_ENTRIES = 10_000;

@@ -4,6 +4,12 @@
  */
 export interface ReadOptions {
   signal?: AbortSignal;
+  /**
+   * Optional, for drivers that stream: called as the response arrives with the bytes received so
+   * far from `offset` on (a view that only grows; the final result holds the same bytes), so a
+   * caller can use the start of a long range before its end arrives. Drivers may ignore it.
+   */
+  onBytes?: (received: Uint8Array) => void;
 }
 
 export interface ByteSource {

@@ -5,6 +5,7 @@ import { withBlockCache } from '../src/cache/block-cache.js';
 import { withStats } from '../src/cache/stats.js';
 import { HttpSource } from '../src/drivers/http.js';
 import { patternBytes } from './helpers/recording-source.js';
+import { RangeServer, testBytes } from './helpers/range-server.js';
 
 const B = 4096;
 const file = patternBytes(300_000);
@@ -94,5 +95,31 @@ describe('BlockCache over a real HTTP range server', () => {
     const out = await Promise.all(Array.from({ length: 16 }, (_, i) => cache.read(10 * B + i * 100, 64)));
     out.forEach((o, i) => expect(o).toEqual(expected(10 * B + i * 100, 64)));
     expect(seen).toEqual([{ method: 'GET', range: `bytes=${10 * B}-${11 * B - 1}` }]);
+  });
+});
+
+describe('a combined chunk GET streams to its ranges', () => {
+  it('each range settles once the body has passed its end, before the rest of the response arrives', async () => {
+    const rs = await RangeServer.start();
+    try {
+      const bytes = testBytes(200_000);
+      rs.put('/s.bin', bytes);
+      const cache = withBlockCache(withStats(new HttpSource(rs.urlOf('/s.bin'))), { directMaxGap: 200_000 });
+      // The body stops after 64 KiB for two seconds: the first range is in, the second is not.
+      rs.fault({ type: 'stall-body', afterBytes: 65_536, ms: 2000 });
+      const [first, second] = cache.readDirectRanges([
+        { offset: 1000, length: 5000 },
+        { offset: 150_000, length: 5000 },
+      ]);
+      let secondDone = false;
+      void second!.then(() => (secondDone = true));
+      expect(await first!).toEqual(bytes.subarray(1000, 6000));
+      await new Promise((r) => setTimeout(r, 0));
+      expect(secondDone).toBe(false);
+      expect(await second!).toEqual(bytes.subarray(150_000, 155_000));
+      expect(rs.requests.map((r) => r.range)).toEqual(['bytes=1000-154999']);
+    } finally {
+      await rs.close();
+    }
   });
 });

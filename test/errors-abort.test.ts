@@ -52,7 +52,8 @@ describe("the README's errors table", () => {
 
 describe('cancellation', () => {
   it("an abort during a read rejects with AbortError, and the caller's reason at e.reason", async () => {
-    const f = await open(server.urlOf('/example.h5'), { retry: FAST, cache: { blockSize: 4096 } });
+    // A first read smaller than the file, so the read has GETs of its own to abort.
+    const f = await open(server.urlOf('/example.h5'), { retry: FAST, cache: { blockSize: 4096, initialReadSize: 4096 } });
     const ctrl = new AbortController();
     const reason = new Error('the user closed the tab');
     server.hook = () => ({ type: 'stall', ms: 2000 });
@@ -90,7 +91,8 @@ describe('time limits', () => {
     server.hook = () => ({ type: 'stall', ms: 5000 });
     const before = server.count('GET');
     const t0 = Date.now();
-    const e = await failure(open(server.urlOf('/example.h5'), { timeoutMs: 300, retry: { ...FAST, attempts: 10, totalTimeoutMs: 800 } }));
+    // A one-GET first read, so the GETs counted are its tries.
+    const e = await failure(open(server.urlOf('/example.h5'), { timeoutMs: 300, retry: { ...FAST, attempts: 10, totalTimeoutMs: 800 }, cache: { initialReadSize: 65536 } }));
     const elapsed = Date.now() - t0;
     expect(e.code).toBe('Timeout');
     expect(e.name).toBe('TimeoutError');
@@ -106,7 +108,8 @@ describe('AccessDenied', () => {
     for (const status of [401, 403]) {
       const before = server.count('GET');
       server.fault({ type: 'status', status });
-      const e = await failure(open(server.urlOf('/example.h5'), { retry: FAST }));
+      // A one-GET first read, so the GETs counted are its tries.
+      const e = await failure(open(server.urlOf('/example.h5'), { retry: FAST, cache: { initialReadSize: 65536 } }));
       expect(e.code).toBe('AccessDenied');
       expect(e.status).toBe(status);
       expect(e.message).toMatch(/access denied \(HTTP 40[13]\): the server needs credentials/);

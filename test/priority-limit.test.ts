@@ -34,6 +34,37 @@ describe('PriorityLimit: one concurrency limit, metadata first', () => {
     expect(order).toEqual(['d1', 'd2', 'm1', 'm2', 'd3', 'd4']);
   });
 
+  it('small GETs pass large ones waiting for a large slot, up to the overall cap', async () => {
+    const limit = new PriorityLimit(4, 1);
+    const order: string[] = [];
+    let large = 0;
+    let largePeak = 0;
+    let running = 0;
+    let peak = 0;
+    const job = (name: string, isLarge: boolean) => async () => {
+      order.push(name);
+      running++;
+      peak = Math.max(peak, running);
+      if (isLarge) largePeak = Math.max(largePeak, ++large);
+      await tick(2);
+      running--;
+      if (isLarge) large--;
+    };
+    await Promise.all([
+      limit.run('data', job('L1', true), true),
+      limit.run('data', job('L2', true), true),
+      limit.run('data', job('s1', false)),
+      limit.run('data', job('s2', false)),
+      limit.run('data', job('s3', false)),
+      limit.run('data', job('s4', false)),
+    ]);
+    expect(largePeak).toBe(1);
+    expect(peak).toBe(4);
+    // L2 waits for L1's large slot; the small GETs queued behind it go out at once.
+    expect(order.slice(0, 4)).toEqual(['L1', 's1', 's2', 's3']);
+    expect(order).toContain('L2');
+  });
+
   it('passes results and failures through, and frees the slot either way', async () => {
     const limit = new PriorityLimit(1);
     await expect(limit.run('data', () => Promise.reject(new Error('x')))).rejects.toThrow('x');

@@ -4,6 +4,8 @@
  */
 import { BlockCache, type BlockCacheOptions, type BlockCacheStats } from '../cache/block-cache.js';
 import { withStats, type StatsSource } from '../cache/stats.js';
+import { scheduleMacrotask } from '../cache/schedule.js';
+import { DEFAULT_INITIAL_HEAD_BYTES, DEFAULT_INITIAL_READ_SIZE } from '../defaults.js';
 import { openSource, type OpenSourceOptions, type SourceInput } from '../drivers/open.js';
 import { together } from './together.js';
 import { H5Error, throwIfAborted, toH5Error } from '../errors.js';
@@ -357,6 +359,29 @@ interface FileState {
 }
 
 /**
+ * The first read (see DEFAULT_INITIAL_READ_SIZE): the head as one GET, and the rest of the first
+ * `total` bytes as a second GET in the same round trip. Its blocks are in flight in the cache, so
+ * a metadata read that falls there waits for them instead of asking again. Resolves with the head.
+ */
+async function readFirst(cache: BlockCache, total: number, signal: AbortSignal | undefined): Promise<void> {
+  const B = cache.blockSize;
+  const known = cache.size;
+  const want = known === undefined ? total : Math.min(total, known);
+  // One GET when the file is known to fit (it comes whole), or the first read is no larger than
+  // two heads (a second GET would carry little).
+  const whole = known !== undefined && known <= total;
+  const head = whole || want <= 2 * DEFAULT_INITIAL_HEAD_BYTES ? want : Math.max(B, Math.floor(DEFAULT_INITIAL_HEAD_BYTES / B) * B);
+  const first = cache.readInitial(head, { signal });
+  const rest = Math.ceil(head / B) * B;
+  if (want > rest) {
+    // The head's GET is planned on the next macrotask; the rest waits for it, so they stay two GETs.
+    await new Promise<void>((resolve) => scheduleMacrotask(resolve));
+    cache.read(rest, want - rest, { signal }).catch(() => {}); // its waiters see any failure themselves
+  }
+  await first;
+}
+
+/**
  * Opens an HDF5 file from a path, a URL (http(s)://, s3://, file://), bytes, or any ByteSource.
  */
 export async function open(input: SourceInput, options: OpenOptions = {}): Promise<H5File> {
@@ -392,8 +417,8 @@ async function readFileState(stats: StatsSource, options: OpenOptions, blocks: S
   let cache = new BlockCache(stats, options.cache ?? {});
   for (const b of blocks ?? []) cache.prime(b.offset, b.bytes);
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
-  // One GET brings the superblock and, in most files, the root group and its neighbours.
-  await cache.readInitial(undefined, { signal: options.signal });
+  // One round trip brings the superblock and, in most files, the root group and its neighbours.
+  await readFirst(cache, options.cache?.initialReadSize ?? DEFAULT_INITIAL_READ_SIZE, options.signal);
   const sb = await readSuperblock(cache, { signal: options.signal, limits });
   let ctx = {
     source: cache,

@@ -3,6 +3,8 @@ import {
   DEFAULT_BLOCK_SIZE,
   DEFAULT_CACHE_BYTES,
   DEFAULT_CONCURRENCY,
+  DEFAULT_LARGE_CONCURRENCY,
+  DEFAULT_SMALL_GET_BYTES,
   DEFAULT_DIRECT_MAX_GAP,
   DEFAULT_DIRECT_MAX_REQUEST_BYTES,
   DEFAULT_INITIAL_READ_SIZE,
@@ -35,6 +37,8 @@ export interface BlockCacheOptions {
   directMaxRequestBytes?: number;
   /** GETs in flight at once, blocks and direct reads together (DEFAULT_CONCURRENCY). */
   concurrency?: number;
+  /** Of those, GETs above DEFAULT_SMALL_GET_BYTES in flight at once (DEFAULT_LARGE_CONCURRENCY, at most `concurrency`). */
+  largeConcurrency?: number;
   /** Bytes readInitial() fetches by default (DEFAULT_INITIAL_READ_SIZE). */
   initialReadSize?: number;
   /** Stored chunk bytes a dataset read keeps fetched and not yet decoded (DEFAULT_READ_AHEAD_BYTES). */
@@ -114,11 +118,12 @@ export class BlockCache implements ByteSource {
       directMaxGap: options.directMaxGap ?? DEFAULT_DIRECT_MAX_GAP,
       directMaxRequestBytes: options.directMaxRequestBytes ?? DEFAULT_DIRECT_MAX_REQUEST_BYTES,
       concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+      largeConcurrency: options.largeConcurrency ?? Math.min(DEFAULT_LARGE_CONCURRENCY, options.concurrency ?? DEFAULT_CONCURRENCY),
       initialReadSize: options.initialReadSize ?? DEFAULT_INITIAL_READ_SIZE,
       readAheadBytes: options.readAheadBytes ?? DEFAULT_READ_AHEAD_BYTES,
     };
     for (const [name, value] of Object.entries(this.opts)) {
-      const positive = name === 'blockSize' || name === 'concurrency' || name.endsWith('RequestBytes') || name === 'readAheadBytes';
+      const positive = name === 'blockSize' || name.endsWith('oncurrency') || name.endsWith('RequestBytes') || name === 'readAheadBytes';
       if (!Number.isSafeInteger(value) || value < 0 || (positive && value === 0)) {
         throw new H5Error('Invalid', `block cache option ${name} must be a ${positive ? 'positive' : 'non-negative'} integer, got ${value}`, { source: source.key });
       }
@@ -126,7 +131,7 @@ export class BlockCache implements ByteSource {
     this.key = source.key;
     this.blockSize = this.opts.blockSize;
     this.lru = new ByteLRU(this.opts.cacheBytes, (b) => b.byteLength);
-    this.limit = new PriorityLimit(this.opts.concurrency);
+    this.limit = new PriorityLimit(this.opts.concurrency, this.opts.largeConcurrency);
   }
 
   /** Stored chunk bytes a dataset read keeps fetched and not yet decoded. */
@@ -234,16 +239,20 @@ export class BlockCache implements ByteSource {
         results[i] = Promise.resolve(cached);
       } else toFetch.push(i);
     });
-    const fetchRange: RangeFetch = (offset, length, signal) =>
-      this.limit.run('data', async () => {
-        // The caller may have aborted while this GET sat in the concurrency queue.
-        throwIfAborted(signal);
-        try {
-          return await this.fetchFromSource(offset, length, signal);
-        } catch (e) {
-          throw toH5Error(e, 'Network', `reading bytes ${offset}-${offset + length}`, { source: this.key, offset });
-        }
-      });
+    const fetchRange: RangeFetch = (offset, length, signal, onBytes) =>
+      this.limit.run(
+        'data',
+        async () => {
+          // The caller may have aborted while this GET sat in the concurrency queue.
+          throwIfAborted(signal);
+          try {
+            return await this.fetchFromSource(offset, length, signal, onBytes);
+          } catch (e) {
+            throw toH5Error(e, 'Network', `reading bytes ${offset}-${offset + length}`, { source: this.key, offset });
+          }
+        },
+        length > DEFAULT_SMALL_GET_BYTES,
+      );
     const { results: fetched, shared } = this.directInflight.read(toFetch.map((i) => ranges[i]!), options?.signal, (fresh, signal) =>
       readCoalesced(fresh, { maxGap: this.opts.directMaxGap, maxRequestBytes: this.opts.directMaxRequestBytes, size: this.size }, fetchRange, signal),
     );
@@ -384,7 +393,7 @@ export class BlockCache implements ByteSource {
       // Gap blocks already in flight elsewhere keep their own fetch; this one only adds a copy.
       for (let i = fetch.first; i < fetch.first + fetch.count; i++) if (!this.inflight.has(i)) this.inflight.set(i, fetch);
       for (const m of group.members) for (const read of missing.get(indices[m]!)!) this.wait(read, fetch);
-      void this.limit.run('metadata', () => this.runFetch(fetch));
+      void this.limit.run('metadata', () => this.runFetch(fetch), group.length > DEFAULT_SMALL_GET_BYTES);
     }
     for (const read of batch) if (!read.settled && read.waitingOn.size === 0) this.complete(read);
   }
@@ -438,13 +447,15 @@ export class BlockCache implements ByteSource {
   }
 
   /** One GET to the source; learns the size from a short read (the EOF contract). */
-  private async fetchFromSource(offset: number, length: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
+  private async fetchFromSource(offset: number, length: number, signal: AbortSignal | undefined, onBytes?: ReadOptions['onBytes']): Promise<Uint8Array> {
     this.counters.fetches++;
-    const bytes = await this.source.read(offset, length, { signal });
+    const bytes = await this.source.read(offset, length, onBytes ? { signal, onBytes } : { signal });
     if (bytes.byteLength > length) {
       throw new H5Error('Network', `the source returned ${bytes.byteLength} bytes for a ${length}-byte range`, { source: this.key, offset });
     }
-    if (bytes.byteLength < length && this.learnedSize === undefined) this.learnedSize = offset + bytes.byteLength;
+    // An empty read past the end only bounds the size (open's two first GETs may answer in either
+    // order); the shortest end seen is the size.
+    if (bytes.byteLength < length) this.learnedSize = Math.min(this.learnedSize ?? Infinity, offset + bytes.byteLength);
     return bytes;
   }
 

@@ -60,8 +60,8 @@ export function splitRange(range: ByteRange, maxBytes: number): ByteRange[] {
   return parts;
 }
 
-/** One GET of [offset, offset + length); short only at EOF, like ByteSource.read. */
-export type RangeFetch = (offset: number, length: number, signal: AbortSignal | undefined) => Promise<Uint8Array>;
+/** One GET of [offset, offset + length); short only at EOF, like ByteSource.read (onBytes as ReadOptions'). */
+export type RangeFetch = (offset: number, length: number, signal: AbortSignal | undefined, onBytes?: (received: Uint8Array) => void) => Promise<Uint8Array>;
 
 export interface ReadCoalescedOptions extends CoalesceOptions {
   /** The object's size, if known: GETs are clamped to it. */
@@ -70,8 +70,11 @@ export interface ReadCoalescedOptions extends CoalesceOptions {
 
 /**
  * Fetches all ranges at once with the fewest GETs (coalesceRanges), returning one promise per
- * range that settles as soon as the GET holding it does. Results are views into the response.
- * A single range longer than maxRequestBytes is fetched in parallel parts and joined.
+ * range that settles as soon as its bytes have arrived: a GET serving several ranges settles each
+ * as the response streams past its end, when the driver reports progress (ReadOptions.onBytes),
+ * so decoding the first chunks of a combined response overlaps receiving the rest. Results are
+ * views into the response. A single range longer than maxRequestBytes is fetched in parallel
+ * parts and joined.
  */
 export function readCoalesced(
   ranges: readonly ByteRange[],
@@ -103,7 +106,7 @@ export function readCoalesced(
         ? Promise.resolve(new Uint8Array(0))
         : length > options.maxRequestBytes
           ? fetchInParts({ offset: group.offset, length }, options.maxRequestBytes, fetch, signal)
-          : fetch(group.offset, length, signal);
+          : fetch(group.offset, length, signal, group.members.length > 1 ? settleArrived(ranges, group, settlers) : undefined);
     bytes.then(
       (got) => {
         for (const m of group.members) {
@@ -118,6 +121,25 @@ export function readCoalesced(
     );
   }
   return results;
+}
+
+/** A progress callback that settles each member of `group` once the bytes received cover it. */
+function settleArrived(
+  ranges: readonly ByteRange[],
+  group: RangeGroup,
+  settlers: { resolve(b: Uint8Array): void }[],
+): (received: Uint8Array) => void {
+  // Members by end, so each call settles a prefix of what is left.
+  const left = group.members.slice().sort((a, b) => ranges[a]!.offset + ranges[a]!.length - (ranges[b]!.offset + ranges[b]!.length));
+  let next = 0;
+  return (received) => {
+    while (next < left.length) {
+      const r = ranges[left[next]!]!;
+      const from = r.offset - group.offset;
+      if (from + r.length > received.byteLength) return;
+      settlers[left[next++]!]!.resolve(received.subarray(from, from + r.length));
+    }
+  };
 }
 
 /** Parallel GETs of one long range, joined; a short part (EOF) ends the result. */

@@ -1,5 +1,6 @@
 import { H5Error } from '../errors.js';
-import { RangedSource, parseContentRange, safeInt, shortBody, type RemoteOptions } from './ranged.js';
+import type { ReadOptions } from '../source.js';
+import { RangedSource, concat, parseContentRange, safeInt, shortBody, type RemoteOptions } from './ranged.js';
 import { isConnectionError, markRetryable } from './retry.js';
 import { redactUrl } from './url.js';
 import { REDIRECT_STATUSES, isFresh, nextHop, originOf, resolvedUrl, signedUrlExpiry, type ResolvedUrl } from './redirect.js';
@@ -206,7 +207,7 @@ export class HttpSource extends RangedSource {
     return this.corsBlocked;
   }
 
-  protected async fetchRange(offset: number, length: number, signal: AbortSignal): Promise<Uint8Array> {
+  protected async fetchRange(offset: number, length: number, signal: AbortSignal, onBytes?: ReadOptions['onBytes']): Promise<Uint8Array> {
     const res = await this.request('GET', `bytes=${offset}-${offset + length - 1}`, signal);
     try {
       if (res.status === 416) return this.onUnsatisfiable(res, offset);
@@ -221,7 +222,7 @@ export class HttpSource extends RangedSource {
       if (cr !== undefined && (cr.start !== offset || cr.end! >= offset + length)) {
         throw this.badResponse(`server sent bytes ${cr.start}-${cr.end} for bytes ${offset}-${offset + length - 1}`, offset);
       }
-      const body = await this.body(res, offset);
+      const body = await this.body(res, offset, cr === undefined ? undefined : cr.end! - cr.start! + 1, onBytes);
       if (cr === undefined) {
         // Quirk: a CORS response hides Content-Range unless the server exposes it; trust the body.
         if (body.length > length) throw this.badResponse(`${body.length} bytes for a ${length}-byte range`, offset);
@@ -293,9 +294,14 @@ export class HttpSource extends RangedSource {
     }
   }
 
-  private async body(res: Response, offset: number): Promise<Uint8Array> {
+  /**
+   * The response body. With `onBytes` and a known length, streamed into one buffer and reported
+   * as it fills, so the start of a combined range is used before its end arrives.
+   */
+  private async body(res: Response, offset: number, expected?: number, onBytes?: ReadOptions['onBytes']): Promise<Uint8Array> {
     try {
-      return new Uint8Array(await res.arrayBuffer());
+      if (!onBytes || expected === undefined || !res.body) return new Uint8Array(await res.arrayBuffer());
+      return await streamBody(res.body, expected, onBytes);
     } catch (e) {
       throw this.transportError(e, offset);
     }
@@ -393,4 +399,26 @@ function corsError(key: string, url: string): H5Error {
       `Content-Range, Content-Length and ETag (an S3 bucket: AllowedOrigin, AllowedMethod GET/HEAD, AllowedHeader Range, ExposeHeader Content-Range/ETag)`,
     { source: key },
   );
+}
+
+/**
+ * Reads a body of `expected` bytes into one buffer, calling `onBytes` with the filled prefix after
+ * each piece. A longer body is returned whole (the caller rejects it); a shorter one, as received.
+ */
+async function streamBody(body: ReadableStream<Uint8Array>, expected: number, onBytes: (received: Uint8Array) => void): Promise<Uint8Array> {
+  const out = new Uint8Array(expected);
+  const extra: Uint8Array[] = [];
+  let filled = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const fits = Math.min(value.length, expected - filled);
+    out.set(value.subarray(0, fits), filled);
+    filled += fits;
+    if (fits < value.length) extra.push(value.subarray(fits));
+    else onBytes(out.subarray(0, filled));
+  }
+  if (extra.length) return concat([out, ...extra]);
+  return filled === expected ? out : out.subarray(0, filled);
 }

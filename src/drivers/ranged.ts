@@ -60,7 +60,7 @@ export abstract class RangedSource implements ByteSource {
    * One request for [offset, offset+length): the bytes, fewer only at EOF (empty at or after it)
    * or when the server capped the range. Throws retryable errors for transient failures.
    */
-  protected abstract fetchRange(offset: number, length: number, signal: AbortSignal): Promise<Uint8Array>;
+  protected abstract fetchRange(offset: number, length: number, signal: AbortSignal, onBytes?: ReadOptions['onBytes']): Promise<Uint8Array>;
 
   /** One request that learns the size (a HEAD, or its fallback). */
   protected abstract probeSize(signal: AbortSignal): Promise<number>;
@@ -75,7 +75,9 @@ export abstract class RangedSource implements ByteSource {
     while (left > 0) {
       const at = pos;
       const want = left;
-      const chunk = await this.attempt(signal, at, (s) => this.fetchRange(at, want, s));
+      // Progress is reported for the first part only: it starts at `offset`, as the caller counts.
+      const onBytes = parts.length === 0 ? options.onBytes : undefined;
+      const chunk = await this.attempt(signal, at, (s) => this.fetchRange(at, want, s, onBytes));
       if (chunk.length === 0) break;
       parts.push(chunk);
       pos += chunk.length;
