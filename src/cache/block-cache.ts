@@ -9,6 +9,9 @@ import {
   DEFAULT_READ_AHEAD_BYTES,
   DEFAULT_METADATA_MAX_GAP,
   DEFAULT_METADATA_MAX_REQUEST_BYTES,
+  DEFAULT_MAX_RANGES_PER_REQUEST,
+  DEFAULT_READ_AROUND,
+  DEFAULT_ROUND_TRIP_BYTES,
 } from '../defaults.js';
 import { H5Error, abortError, throwIfAborted, toH5Error } from '../errors.js';
 import { checkRange } from '../drivers/memory.js';
@@ -21,8 +24,18 @@ import { scheduleMacrotask } from './schedule.js';
 import { isStatsSource, type IOStats } from './stats.js';
 
 export interface BlockCacheOptions {
-  /** Metadata block size in bytes (default DEFAULT_BLOCK_SIZE). */
+  /** The cache's granule: metadata is fetched and kept in aligned blocks of this size (default DEFAULT_BLOCK_SIZE). */
   blockSize?: number;
+  /**
+   * The aligned window a lone metadata read brings around itself (default DEFAULT_READ_AROUND,
+   * or `blockSize` when that is given, so a cache built with a block size reads whole blocks).
+   * n reads planned together bring at most roundTripBytes / n each.
+   */
+  readAround?: number;
+  /** Bytes one round trip's time could carry; n reads planned together share it (DEFAULT_ROUND_TRIP_BYTES). */
+  roundTripBytes?: number;
+  /** Ranges per multi-range GET, where the source can (DEFAULT_MAX_RANGES_PER_REQUEST). */
+  maxRangesPerRequest?: number;
   /** Bytes of blocks kept (default DEFAULT_CACHE_BYTES). */
   cacheBytes?: number;
   /** Missing blocks this close are fetched by one GET, gap included (DEFAULT_METADATA_MAX_GAP). */
@@ -108,6 +121,9 @@ export class BlockCache implements ByteSource {
   constructor(readonly source: ByteSource, options: BlockCacheOptions = {}) {
     this.opts = {
       blockSize: options.blockSize ?? DEFAULT_BLOCK_SIZE,
+      readAround: options.readAround ?? options.blockSize ?? DEFAULT_READ_AROUND,
+      roundTripBytes: options.roundTripBytes ?? DEFAULT_ROUND_TRIP_BYTES,
+      maxRangesPerRequest: options.maxRangesPerRequest ?? DEFAULT_MAX_RANGES_PER_REQUEST,
       cacheBytes: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
       maxGap: options.maxGap ?? DEFAULT_METADATA_MAX_GAP,
       maxRequestBytes: options.maxRequestBytes ?? DEFAULT_METADATA_MAX_REQUEST_BYTES,
@@ -118,7 +134,7 @@ export class BlockCache implements ByteSource {
       readAheadBytes: options.readAheadBytes ?? DEFAULT_READ_AHEAD_BYTES,
     };
     for (const [name, value] of Object.entries(this.opts)) {
-      const positive = name === 'blockSize' || name === 'concurrency' || name.endsWith('RequestBytes') || name === 'readAheadBytes';
+      const positive = ['blockSize', 'concurrency', 'readAheadBytes', 'readAround', 'roundTripBytes', 'maxRangesPerRequest'].includes(name) || name.endsWith('RequestBytes');
       if (!Number.isSafeInteger(value) || value < 0 || (positive && value === 0)) {
         throw new H5Error('Invalid', `block cache option ${name} must be a ${positive ? 'positive' : 'non-negative'} integer, got ${value}`, { source: source.key });
       }
@@ -363,11 +379,12 @@ export class BlockCache implements ByteSource {
         }
       }
     }
-    const indices = [...missing.keys()].sort((a, b) => a - b);
+    const indices = this.withWindows([...missing.keys()].sort((a, b) => a - b));
     const groups = coalesceRanges(
       indices.map((i) => ({ offset: i * B, length: B })),
-      { maxGap: this.opts.maxGap, maxRequestBytes: Math.max(B, this.opts.maxRequestBytes) },
+      { maxGap: Math.min(this.opts.maxGap, this.share), maxRequestBytes: Math.max(B, this.opts.maxRequestBytes) },
     );
+    const fetches: BlockFetch[] = [];
     for (const group of groups) {
       const fetch: BlockFetch = {
         first: group.offset / B,
@@ -378,10 +395,105 @@ export class BlockCache implements ByteSource {
       };
       // Gap blocks already in flight elsewhere keep their own fetch; this one only adds a copy.
       for (let i = fetch.first; i < fetch.first + fetch.count; i++) if (!this.inflight.has(i)) this.inflight.set(i, fetch);
-      for (const m of group.members) for (const read of missing.get(indices[m]!)!) this.wait(read, fetch);
-      void this.limit.run('metadata', () => this.runFetch(fetch));
+      for (const m of group.members) for (const read of missing.get(indices[m]!) ?? []) this.wait(read, fetch);
+      fetches.push(fetch);
     }
+    this.dispatch(fetches);
     for (const read of batch) if (!read.settled && read.waitingOn.size === 0) this.complete(read);
+  }
+
+  /** Bytes each read of the batch being planned may bring beyond its own: roundTripBytes / reads. */
+  private share = Infinity;
+
+  /**
+   * The missing blocks plus, around each run of them, the rest of its aligned window: a lone read
+   * brings `readAround` bytes, n runs planned together roundTripBytes / n each (rounded down to a
+   * power of two), so a batch of thousands of small structures brings little beyond them.
+   * Blocks cached or in flight are left out. Sets `share` for the gap of this batch.
+   */
+  private withWindows(indices: number[]): number[] {
+    const B = this.blockSize;
+    let runs = 0;
+    for (let k = 0; k < indices.length; k++) if (k === 0 || indices[k]! !== indices[k - 1]! + 1) runs++;
+    this.share = runs ? this.opts.roundTripBytes / runs : Infinity;
+    const window = Math.min(this.opts.readAround, 2 ** Math.floor(Math.log2(Math.max(1, this.share))));
+    const W = Math.floor(window / B);
+    if (W <= 1) return indices;
+    const out = new Set(indices);
+    const size = this.size;
+    let lastWindow = -1;
+    for (const i of indices) {
+      const w = Math.floor(i / W);
+      if (w === lastWindow) continue;
+      lastWindow = w;
+      for (let j = w * W; j < (w + 1) * W; j++) {
+        if (size !== undefined && j * B >= size) break;
+        if (!out.has(j) && !this.inflight.has(j) && !this.lru.peek(j)) out.add(j);
+      }
+    }
+    return out.size === indices.length ? indices : [...out].sort((a, b) => a - b);
+  }
+
+  /**
+   * Starts the planned GETs. Where the source takes many ranges per request (HTTP multi-range)
+   * and the batch has more runs than connections, runs are packed into at most `concurrency`
+   * requests of up to maxRangesPerRequest ranges each, in address order; otherwise one GET each.
+   */
+  private dispatch(fetches: BlockFetch[]): void {
+    const many = this.source.readRanges !== undefined && this.source.multiRange !== false && this.source.size !== undefined;
+    const per = Math.min(this.opts.maxRangesPerRequest, Math.ceil(fetches.length / this.opts.concurrency));
+    if (!many || per <= 1) {
+      for (const fetch of fetches) void this.limit.run('metadata', () => this.runFetch(fetch));
+      return;
+    }
+    const B = this.blockSize;
+    let pack: BlockFetch[] = [];
+    let bytes = 0;
+    for (const fetch of fetches) {
+      const length = fetch.count * B;
+      if (pack.length && (pack.length >= per || bytes + length > this.opts.maxRequestBytes)) {
+        const p = pack;
+        void this.limit.run('metadata', () => this.runPack(p));
+        pack = [];
+        bytes = 0;
+      }
+      pack.push(fetch);
+      bytes += length;
+    }
+    if (pack.length) void this.limit.run('metadata', () => this.runPack(pack));
+  }
+
+  /** One multi-range GET for several fetches; cancelled only when every one of them was. */
+  private async runPack(pack: BlockFetch[]): Promise<void> {
+    const live = pack.filter((f) => !f.controller.signal.aborted);
+    if (live.length <= 1) {
+      if (live.length) await this.runFetch(live[0]!);
+      return;
+    }
+    const B = this.blockSize;
+    const size = this.size!;
+    const controller = new AbortController();
+    let left = live.length;
+    const stops = live.map((f) =>
+      onAbort(f.controller.signal, () => {
+        if (--left === 0) controller.abort(f.controller.signal.reason);
+      }),
+    );
+    const ranges = live.map((f) => ({ offset: f.first * B, length: Math.max(0, Math.min(f.count * B, size - f.first * B)) }));
+    let parts: Uint8Array[];
+    try {
+      this.counters.fetches++;
+      parts = await this.source.readRanges!(ranges, { signal: controller.signal });
+      if (parts.length !== ranges.length || parts.some((p, k) => p.byteLength > ranges[k]!.length)) {
+        throw new H5Error('Network', `the source answered ${parts.length} ranges for ${ranges.length}`, { source: this.key });
+      }
+    } catch (e) {
+      for (const f of live) this.failFetch(f, e, ranges[0]!.offset, 0);
+      return;
+    } finally {
+      for (const stop of stops) stop();
+    }
+    live.forEach((f, k) => this.deliver(f, parts[k]!));
   }
 
   private wait(read: PendingRead, fetch: BlockFetch): void {
@@ -395,23 +507,33 @@ export class BlockCache implements ByteSource {
     let length = fetch.count * B;
     const size = this.size;
     if (size !== undefined) length = Math.max(0, Math.min(length, size - start));
-    let blocks: Uint8Array[];
+    let bytes: Uint8Array;
     try {
       // Every waiter may have left while this GET sat in the concurrency queue.
       throwIfAborted(fetch.controller.signal);
-      const bytes = length === 0 ? EMPTY : await this.fetchFromSource(start, length, fetch.controller.signal);
-      blocks = [];
-      for (let k = 0; k < fetch.count; k++) {
-        const from = k * B;
-        const block = from >= bytes.byteLength ? EMPTY : ownedCopy(bytes, from, Math.min(from + B, bytes.byteLength));
-        blocks.push(block);
-        if (block.byteLength > 0) this.lru.set(fetch.first + k, block);
-      }
+      bytes = length === 0 ? EMPTY : await this.fetchFromSource(start, length, fetch.controller.signal);
     } catch (e) {
-      this.endFetch(fetch);
-      const error = toH5Error(e, 'Network', `reading bytes ${start}-${start + length}`, { source: this.key, offset: start });
-      for (const read of fetch.waiters) this.fail(read, error);
+      this.failFetch(fetch, e, start, length);
       return;
+    }
+    this.deliver(fetch, bytes);
+  }
+
+  private failFetch(fetch: BlockFetch, e: unknown, start: number, length: number): void {
+    this.endFetch(fetch);
+    const error = toH5Error(e, 'Network', `reading bytes ${start}-${start + length}`, { source: this.key, offset: start });
+    for (const read of fetch.waiters) this.fail(read, error);
+  }
+
+  /** Caches a fetch's bytes as blocks and completes the reads that waited only for it. */
+  private deliver(fetch: BlockFetch, bytes: Uint8Array): void {
+    const B = this.blockSize;
+    const blocks: Uint8Array[] = [];
+    for (let k = 0; k < fetch.count; k++) {
+      const from = k * B;
+      const block = from >= bytes.byteLength ? EMPTY : ownedCopy(bytes, from, Math.min(from + B, bytes.byteLength));
+      blocks.push(block);
+      if (block.byteLength > 0) this.lru.set(fetch.first + k, block);
     }
     this.endFetch(fetch);
     for (const read of fetch.waiters) {
