@@ -44,6 +44,14 @@ export const DEFAULT_READ_AROUND = 64 * KiB;
 export const DEFAULT_MAX_RANGES_PER_REQUEST = 256;
 
 /**
+ * Longest a metadata read waits for the metadata GETs in flight to settle, so that it is planned
+ * with the rest of its wave (the follow-ups of a whole tree level in one batch, not one batch per
+ * arriving GET). A level of 4,000 headers takes ~0.3 s to arrive at 100 Mbit/s; a GET stalled
+ * past this holds nobody up longer.
+ */
+export const DEFAULT_WAVE_HOLD_MS = 1000;
+
+/**
  * Bytes of metadata blocks kept per source. 64 MiB holds the whole metadata of all but huge
  * files (a B-tree of 100k chunks is ~5 MiB) and is small next to a browser tab or a Lambda.
  */

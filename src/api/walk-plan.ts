@@ -12,6 +12,7 @@
  */
 import { H5Error } from '../errors.js';
 import { followAbort } from '../source.js';
+import { prefetchAttributeHeaps } from './attributes.js';
 import { joinPath } from './paths.js';
 import type { CallOptions, Group, H5Node, LinkInfo } from './objects.js';
 import type { OpenObject } from './reference-paths.js';
@@ -71,7 +72,12 @@ export class TreePrefetch {
 
   private opened(path: string, address: number): Promise<H5Node> {
     let p = this.nodeAt.get(address);
-    if (!p) this.nodeAt.set(address, (p = kept(this.open(path, address, this.options))));
+    if (!p) {
+      this.nodeAt.set(address, (p = kept(this.open(path, address, this.options))));
+      // The global heap collections its vlen attributes point into, in the same wave as the other
+      // members' follow-ups: a walk that reads attrs() would otherwise fetch them one at a time.
+      void p.then((node) => prefetchAttributeHeaps(node, this.options)).catch(() => {});
+    }
     return p;
   }
 

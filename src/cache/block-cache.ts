@@ -12,6 +12,7 @@ import {
   DEFAULT_MAX_RANGES_PER_REQUEST,
   DEFAULT_READ_AROUND,
   DEFAULT_ROUND_TRIP_BYTES,
+  DEFAULT_WAVE_HOLD_MS,
 } from '../defaults.js';
 import { H5Error, abortError, throwIfAborted, toH5Error } from '../errors.js';
 import { checkRange } from '../drivers/memory.js';
@@ -36,6 +37,8 @@ export interface BlockCacheOptions {
   roundTripBytes?: number;
   /** Ranges per multi-range GET, where the source can (DEFAULT_MAX_RANGES_PER_REQUEST). */
   maxRangesPerRequest?: number;
+  /** Longest a metadata read waits for the GETs in flight to settle, to be planned with the rest of its wave (DEFAULT_WAVE_HOLD_MS). */
+  waveHoldMs?: number;
   /** Bytes of blocks kept (default DEFAULT_CACHE_BYTES). */
   cacheBytes?: number;
   /** Missing blocks this close are fetched by one GET, gap included (DEFAULT_METADATA_MAX_GAP). */
@@ -96,6 +99,8 @@ interface PendingRead {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Turns in a row without a new read after which a batch of reads is planned. */
+const QUIET_HOPS = 2;
 
 /**
  * A cache of fixed-size, aligned metadata blocks over a ByteSource, returning a ByteSource.
@@ -124,6 +129,7 @@ export class BlockCache implements ByteSource {
       readAround: options.readAround ?? options.blockSize ?? DEFAULT_READ_AROUND,
       roundTripBytes: options.roundTripBytes ?? DEFAULT_ROUND_TRIP_BYTES,
       maxRangesPerRequest: options.maxRangesPerRequest ?? DEFAULT_MAX_RANGES_PER_REQUEST,
+      waveHoldMs: options.waveHoldMs ?? DEFAULT_WAVE_HOLD_MS,
       cacheBytes: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
       maxGap: options.maxGap ?? DEFAULT_METADATA_MAX_GAP,
       maxRequestBytes: options.maxRequestBytes ?? DEFAULT_METADATA_MAX_REQUEST_BYTES,
@@ -297,6 +303,8 @@ export class BlockCache implements ByteSource {
 
   /** Drops the cache, cancels GETs in flight and closes the source. */
   async close(): Promise<void> {
+    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
     for (const f of new Set(this.inflight.values())) f.controller.abort(new H5Error('Aborted', 'the source was closed', { source: this.key }));
     this.inflight.clear();
     this.lru.clear();
@@ -318,10 +326,8 @@ export class BlockCache implements ByteSource {
         read.stopWaiting = onAbort(signal, () => this.abortRead(read));
       }
       this.queue.push(read);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        scheduleMacrotask(() => this.flush());
-      }
+      if (this.queue.length === 1) this.queuedAt = Date.now();
+      this.scheduleFlush();
     });
   }
 
@@ -342,9 +348,68 @@ export class BlockCache implements ByteSource {
     return this.assemble(offset, end, first, parts);
   }
 
-  /** Plans every read collected this turn: missing blocks become as few GETs as allowed. */
-  private flush(): void {
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    scheduleMacrotask(() => this.maybeFlush());
+  }
+
+  /**
+   * Waves, not turns (issue 20): a level of a tree is thousands of reads started as the GETs of
+   * the level before arrive, one GET's worth at a time. Planned as they come, each arrival's
+   * follow-ups would be a GET of their own and a round trip later than the rest of the level.
+   * So reads wait while metadata GETs are in flight (at most `waveHoldMs`), then until QUIET_HOPS
+   * turns in a row pass without a new read (parsing what arrived, thousands of headers, starts
+   * reads over many turns; at most `waveHoldMs` more), and are planned together.
+   */
+  private maybeFlush(): void {
     this.flushScheduled = false;
+    if (this.queue.length === 0) return;
+    const waited = Date.now() - this.queuedAt;
+    if (this.fetchesInFlight > 0 && waited < this.opts.waveHoldMs) {
+      // Planned when the last GET in flight settles, or when the hold runs out.
+      this.holdTimer ??= setTimeout(() => {
+        this.holdTimer = undefined;
+        this.scheduleFlush();
+      }, this.opts.waveHoldMs - waited);
+      return;
+    }
+    if (this.quietSince === 0) this.quietSince = Date.now();
+    if (this.queue.length !== this.seenQueued) this.quietHops = 0;
+    else this.quietHops++;
+    if (this.quietHops < QUIET_HOPS && Date.now() - this.quietSince < this.opts.waveHoldMs) {
+      this.seenQueued = this.queue.length;
+      this.scheduleFlush();
+      return;
+    }
+    this.flush();
+  }
+
+  /** When the first read of the current queue arrived (Date.now()). */
+  private queuedAt = 0;
+  /** Metadata GETs started (or queued for a slot) and not yet settled. */
+  private fetchesInFlight = 0;
+  private holdTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The quiet-turn check: queue length at the previous turn, turns waited, since when. */
+  private seenQueued = 0;
+  private quietHops = 0;
+  private quietSince = 0;
+
+  /** Runs one metadata GET under the concurrency limit, counted while in flight. */
+  private startFetch(run: () => Promise<void>): void {
+    this.fetchesInFlight++;
+    void this.limit.run('metadata', run).finally(() => {
+      if (--this.fetchesInFlight === 0 && this.queue.length) this.scheduleFlush();
+    });
+  }
+
+  /** Plans every read collected: missing blocks become as few GETs as allowed. */
+  private flush(): void {
+    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    this.seenQueued = 0;
+    this.quietHops = 0;
+    this.quietSince = 0;
     const batch = this.queue;
     this.queue = [];
     const B = this.blockSize;
@@ -443,7 +508,7 @@ export class BlockCache implements ByteSource {
     const many = this.source.readRanges !== undefined && this.source.multiRange !== false && this.source.size !== undefined;
     const per = Math.min(this.opts.maxRangesPerRequest, Math.ceil(fetches.length / this.opts.concurrency));
     if (!many || per <= 1) {
-      for (const fetch of fetches) void this.limit.run('metadata', () => this.runFetch(fetch));
+      for (const fetch of fetches) this.startFetch(() => this.runFetch(fetch));
       return;
     }
     const B = this.blockSize;
@@ -453,14 +518,14 @@ export class BlockCache implements ByteSource {
       const length = fetch.count * B;
       if (pack.length && (pack.length >= per || bytes + length > this.opts.maxRequestBytes)) {
         const p = pack;
-        void this.limit.run('metadata', () => this.runPack(p));
+        this.startFetch(() => this.runPack(p));
         pack = [];
         bytes = 0;
       }
       pack.push(fetch);
       bytes += length;
     }
-    if (pack.length) void this.limit.run('metadata', () => this.runPack(pack));
+    if (pack.length) this.startFetch(() => this.runPack(pack));
   }
 
   /** One multi-range GET for several fetches; cancelled only when every one of them was. */
