@@ -6,7 +6,7 @@ import { H5Error } from '../errors.js';
 import { readBTreeV2Header, readBTreeV2Records } from '../format/btree-v2.js';
 import { readFractalHeapHeader, readHeapObjects } from '../format/fractal-heap.js';
 import { decodeAttributeInfo, decodeAttributeMessage } from '../format/messages/attribute.js';
-import { readGlobalHeapCollection } from '../format/global-heap.js';
+import { readCollectionBytes } from '../format/global-heap.js';
 import { findMessages } from '../format/object-header.js';
 import { resolveSharedMessage } from '../format/shared-message.js';
 import { MessageType, type AttributeMessage, type Dataspace, type Datatype, type HeaderMessage } from '../format/types.js';
@@ -64,9 +64,10 @@ export async function readAttributeMessages(obj: H5Object, options?: CallOptions
 /**
  * @internal Reads, without decoding any value, the global heap collections that an object's
  * variable-length attributes (top-level vlen strings and sequences) point into, so that a walk's
- * prefetch brings them with the rest of its wave and a later attrs() finds them cached.
+ * prefetch brings them with the rest of its wave and a later attrs() finds them cached. `seen`
+ * holds the collections already asked for by this walk.
  */
-export async function prefetchAttributeHeaps(obj: H5Object, options?: CallOptions): Promise<void> {
+export async function prefetchAttributeHeaps(obj: H5Object, options: CallOptions | undefined, seen: Set<number>): Promise<void> {
   const ctx = obj.context(options);
   const O = ctx.sizeOfOffsets;
   const collections = new Set<number>();
@@ -82,10 +83,12 @@ export async function prefetchAttributeHeaps(obj: H5Object, options?: CallOption
         if (byte !== 0xff) undefinedAddress = false;
         address = address * 256 + byte;
       }
-      if (!undefinedAddress && view.getUint32(at, true) > 0 && Number.isSafeInteger(address)) collections.add(address);
+      if (!undefinedAddress && view.getUint32(at, true) > 0 && Number.isSafeInteger(address) && !seen.has(address)) collections.add(address);
     }
   }
-  await Promise.all([...collections].map((address) => readGlobalHeapCollection(ctx, address)));
+  for (const address of collections) seen.add(address);
+  // Bytes only: the block cache keeps them for the attrs() that decodes them.
+  await Promise.all([...collections].map((address) => readCollectionBytes(ctx, address)));
 }
 
 /** Collections one object's attributes may bring in a prefetch (a large vlen array would point into many). */
