@@ -325,6 +325,7 @@ export class BlockCache implements ByteSource {
       if (signal) {
         read.stopWaiting = onAbort(signal, () => this.abortRead(read));
       }
+      if (this.joinInFlight(read)) return;
       this.queue.push(read);
       if (this.queue.length === 1) this.queuedAt = Date.now();
       this.scheduleFlush();
@@ -358,9 +359,10 @@ export class BlockCache implements ByteSource {
    * Waves, not turns (issue 20): a level of a tree is thousands of reads started as the GETs of
    * the level before arrive, one GET's worth at a time. Planned as they come, each arrival's
    * follow-ups would be a GET of their own and a round trip later than the rest of the level.
-   * So reads wait while metadata GETs are in flight (at most `waveHoldMs`), then until QUIET_HOPS
-   * turns in a row pass without a new read (parsing what arrived, thousands of headers, starts
-   * reads over many turns; at most `waveHoldMs` more), and are planned together.
+   * So reads wait while metadata GETs are in flight (at most `waveHoldMs`), then, if a GET
+   * arrived since the last plan, until QUIET_HOPS turns in a row pass without a new read (parsing
+   * what arrived, thousands of headers, starts reads over many turns; at most `waveHoldMs` more),
+   * and are planned together. Reads whose blocks are all on their way join those GETs at once.
    */
   private maybeFlush(): void {
     this.flushScheduled = false;
@@ -372,6 +374,11 @@ export class BlockCache implements ByteSource {
         this.holdTimer = undefined;
         this.scheduleFlush();
       }, this.opts.waveHoldMs - waited);
+      return;
+    }
+    if (!this.arrived) {
+      // Nothing arrived since the last plan: these reads were started together, in one turn.
+      this.flush();
       return;
     }
     if (this.quietSince === 0) this.quietSince = Date.now();
@@ -387,6 +394,8 @@ export class BlockCache implements ByteSource {
 
   /** When the first read of the current queue arrived (Date.now()). */
   private queuedAt = 0;
+  /** Whether a metadata GET settled since the last plan (its bytes may be being parsed into more reads). */
+  private arrived = false;
   /** Metadata GETs started (or queued for a slot) and not yet settled. */
   private fetchesInFlight = 0;
   private holdTimer: ReturnType<typeof setTimeout> | undefined;
@@ -399,6 +408,7 @@ export class BlockCache implements ByteSource {
   private startFetch(run: () => Promise<void>): void {
     this.fetchesInFlight++;
     void this.limit.run('metadata', run).finally(() => {
+      this.arrived = true;
       if (--this.fetchesInFlight === 0 && this.queue.length) this.scheduleFlush();
     });
   }
@@ -410,6 +420,7 @@ export class BlockCache implements ByteSource {
     this.seenQueued = 0;
     this.quietHops = 0;
     this.quietSince = 0;
+    this.arrived = false;
     const batch = this.queue;
     this.queue = [];
     const B = this.blockSize;
@@ -424,25 +435,7 @@ export class BlockCache implements ByteSource {
         }
         read.end = Math.min(read.end, size);
       }
-      const first = Math.floor(read.offset / B);
-      const last = Math.floor((read.end - 1) / B);
-      for (let i = first; i <= last; i++) {
-        const block = this.lru.get(i);
-        if (block) {
-          this.counters.hits++;
-          read.parts[i - first] = block;
-          if (block.byteLength < B) break;
-          continue;
-        }
-        this.counters.misses++;
-        const shared = this.inflight.get(i);
-        if (shared) this.wait(read, shared);
-        else {
-          const readers = missing.get(i);
-          if (readers) readers.push(read);
-          else missing.set(i, [read]);
-        }
-      }
+      this.attach(read, missing);
     }
     const indices = this.withWindows([...missing.keys()].sort((a, b) => a - b));
     const groups = coalesceRanges(
@@ -559,6 +552,45 @@ export class BlockCache implements ByteSource {
       for (const stop of stops) stop();
     }
     live.forEach((f, k) => this.deliver(f, parts[k]!));
+  }
+
+  /** Takes each block of `read` from the cache, or waits on its GET in flight, or lists it in `missing`. */
+  private attach(read: PendingRead, missing: Map<number, PendingRead[]>): void {
+    const B = this.blockSize;
+    const first = Math.floor(read.offset / B);
+    const last = Math.floor((read.end - 1) / B);
+    for (let i = first; i <= last; i++) {
+      const block = this.lru.get(i);
+      if (block) {
+        this.counters.hits++;
+        read.parts[i - first] = block;
+        if (block.byteLength < B) break;
+        continue;
+      }
+      this.counters.misses++;
+      const shared = this.inflight.get(i);
+      if (shared) this.wait(read, shared);
+      else {
+        const readers = missing.get(i);
+        if (readers) readers.push(read);
+        else missing.set(i, [read]);
+      }
+    }
+  }
+
+  /**
+   * A read whose every block is cached or already on its way joins those GETs now rather than
+   * waiting to be planned with its wave: it adds no request. False (nothing done) otherwise.
+   */
+  private joinInFlight(read: PendingRead): boolean {
+    if (this.inflight.size === 0) return false;
+    const B = this.blockSize;
+    for (let i = Math.floor(read.offset / B); i <= Math.floor((read.end - 1) / B); i++) {
+      if (!this.inflight.has(i) && !this.lru.peek(i)) return false;
+    }
+    this.attach(read, new Map());
+    if (read.waitingOn.size === 0) this.complete(read);
+    return true;
   }
 
   private wait(read: PendingRead, fetch: BlockFetch): void {
