@@ -376,8 +376,9 @@ export class BlockCache implements ByteSource {
       }, this.opts.waveHoldMs - waited);
       return;
     }
-    if (!this.arrived) {
-      // Nothing arrived since the last plan: these reads were started together, in one turn.
+    if (!this.arrived || !this.bigWave) {
+      // Nothing arrived since the last plan, or only a few GETs' worth: the reads were started
+      // together, in one turn, with nothing much to parse before the next ones.
       this.flush();
       return;
     }
@@ -394,6 +395,8 @@ export class BlockCache implements ByteSource {
 
   /** When the first read of the current queue arrived (Date.now()). */
   private queuedAt = 0;
+  /** Whether the last plan had more runs than connections: its arrival takes parsing, over many turns. */
+  private bigWave = false;
   /** Whether a metadata GET settled since the last plan (its bytes may be being parsed into more reads). */
   private arrived = false;
   /** Metadata GETs started (or queued for a slot) and not yet settled. */
@@ -498,6 +501,8 @@ export class BlockCache implements ByteSource {
    * requests of up to maxRangesPerRequest ranges each, in address order; otherwise one GET each.
    */
   private dispatch(fetches: BlockFetch[]): void {
+    // Stays set while a big plan's GETs are still out: a small plan in between does not end the wave.
+    this.bigWave = (this.bigWave && this.fetchesInFlight > 0) || fetches.length > this.opts.concurrency;
     const many = this.source.readRanges !== undefined && this.source.multiRange !== false && this.source.size !== undefined;
     const per = Math.min(this.opts.maxRangesPerRequest, Math.ceil(fetches.length / this.opts.concurrency));
     if (!many || per <= 1) {
