@@ -52,6 +52,14 @@ export const DEFAULT_MAX_RANGES_PER_REQUEST = 256;
 export const DEFAULT_WAVE_HOLD_MS = 1000;
 
 /**
+ * GETs in flight for a big batch of small metadata ranges (a tree level's headers) where the
+ * source cannot ask for many ranges in one GET: S3 does not serve multi-range requests, and
+ * prices and limits GETs per request (5,500 per second per prefix), not per connection. 64
+ * small GETs cost a round trip together; 4,000 headers are then ~63 waves instead of 250.
+ */
+export const DEFAULT_SMALL_RANGE_CONCURRENCY = 64;
+
+/**
  * Bytes of metadata blocks kept per source. 64 MiB holds the whole metadata of all but huge
  * files (a B-tree of 100k chunks is ~5 MiB) and is small next to a browser tab or a Lambda.
  */

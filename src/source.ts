@@ -28,6 +28,12 @@ export interface ByteSource {
   readRanges?(ranges: readonly ByteRange[], options?: ReadOptions): Promise<Uint8Array[]>;
   /** With readRanges: false once the server was seen not to serve multi-range requests. */
   readonly multiRange?: boolean | undefined;
+  /**
+   * Optional: how many small GETs at once suit a source that has no readRanges but prices and
+   * limits requests, not connections (S3). The block cache uses it for big batches of small
+   * metadata ranges; without it, its `concurrency` bounds every GET.
+   */
+  readonly smallRangeConcurrency?: number;
   /** Learns the size if it is not known yet (HEAD or a 1-byte GET). */
   getSize?(options?: ReadOptions): Promise<number>;
   /** Releases handles and connections. Safe to call twice. */

@@ -12,6 +12,7 @@ import { HttpSource } from '../src/drivers/http.js';
 import { byterangesBoundary, parseByteranges } from '../src/drivers/multipart.js';
 import { answerRanges } from '../bench/byteranges.js';
 import { RangeServer, testBytes } from './helpers/range-server.js';
+import { RecordingSource } from './helpers/recording-source.js';
 import { failure } from './helpers/failure.js';
 
 const SIZE = 200_000;
@@ -146,6 +147,19 @@ describe('block cache over multi-range', () => {
     const again = await Promise.all(more.map((r) => cache.read(r.offset, r.length)));
     again.forEach((b, i) => expect(b).toEqual(big(more[i]!.offset, 10)));
     expect(server.requests.slice(before).some((r) => r.range!.includes(','))).toBe(false);
+  });
+
+  it('gives a big batch of small ranges more connections where the source has no multi-range but asks for them (S3)', async () => {
+    const source = Object.assign(new RecordingSource(BIG_DATA, { delayMs: 20 }), { smallRangeConcurrency: 32 });
+    const cache = withBlockCache(withStats(source), { concurrency: 4 });
+    const got = await Promise.all(reads.map((r) => cache.read(r.offset, r.length)));
+    got.forEach((b, i) => expect(b, `read ${i}`).toEqual(big(reads[i]!.offset, reads[i]!.length)));
+    expect(source.maxInFlight).toBe(32);
+    // Without the hint, `concurrency` bounds every GET.
+    const plain = new RecordingSource(BIG_DATA, { delayMs: 20 });
+    const plainCache = withBlockCache(plain, { concurrency: 4 });
+    await Promise.all(reads.map((r) => plainCache.read(r.offset, r.length)));
+    expect(plain.maxInFlight).toBeLessThanOrEqual(4);
   });
 
   it('plans reads started while a GET is in flight together, after it: one wave, not one per turn', async () => {

@@ -37,6 +37,12 @@ export interface BlockCacheOptions {
   roundTripBytes?: number;
   /** Ranges per multi-range GET, where the source can (DEFAULT_MAX_RANGES_PER_REQUEST). */
   maxRangesPerRequest?: number;
+  /**
+   * GETs in flight for the small metadata ranges (up to 16 KiB) of a batch larger than
+   * `concurrency`, on sources without multi-range GETs (default: the source's own
+   * `smallRangeConcurrency`, DEFAULT_SMALL_RANGE_CONCURRENCY on S3, else `concurrency`).
+   */
+  smallRangeConcurrency?: number;
   /** Longest a metadata read waits for the GETs in flight to settle, to be planned with the rest of its wave (DEFAULT_WAVE_HOLD_MS). */
   waveHoldMs?: number;
   /** Bytes of blocks kept (default DEFAULT_CACHE_BYTES). */
@@ -101,6 +107,8 @@ interface PendingRead {
 const EMPTY = new Uint8Array(0);
 /** Turns in a row without a new read after which a batch of reads is planned. */
 const QUIET_HOPS = 2;
+/** The largest metadata range that counts as small for smallRangeConcurrency. */
+const SMALL_RANGE = 16 * 1024;
 
 /**
  * A cache of fixed-size, aligned metadata blocks over a ByteSource, returning a ByteSource.
@@ -118,6 +126,8 @@ export class BlockCache implements ByteSource {
   private queue: PendingRead[] = [];
   private flushScheduled = false;
   private readonly limit: PriorityLimit;
+  /** Small metadata ranges of a big batch, where the source cannot put many in one GET. */
+  private readonly smallLimit: PriorityLimit;
   private learnedSize: number | undefined;
   private readonly opts: Required<BlockCacheOptions>;
   private counters = { hits: 0, misses: 0, fetches: 0, directRanges: 0, directFromCache: 0, directShared: 0, evictions0: 0 };
@@ -130,6 +140,7 @@ export class BlockCache implements ByteSource {
       roundTripBytes: options.roundTripBytes ?? DEFAULT_ROUND_TRIP_BYTES,
       maxRangesPerRequest: options.maxRangesPerRequest ?? DEFAULT_MAX_RANGES_PER_REQUEST,
       waveHoldMs: options.waveHoldMs ?? DEFAULT_WAVE_HOLD_MS,
+      smallRangeConcurrency: options.smallRangeConcurrency ?? source.smallRangeConcurrency ?? options.concurrency ?? DEFAULT_CONCURRENCY,
       cacheBytes: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
       maxGap: options.maxGap ?? DEFAULT_METADATA_MAX_GAP,
       maxRequestBytes: options.maxRequestBytes ?? DEFAULT_METADATA_MAX_REQUEST_BYTES,
@@ -140,7 +151,7 @@ export class BlockCache implements ByteSource {
       readAheadBytes: options.readAheadBytes ?? DEFAULT_READ_AHEAD_BYTES,
     };
     for (const [name, value] of Object.entries(this.opts)) {
-      const positive = ['blockSize', 'concurrency', 'readAheadBytes', 'readAround', 'roundTripBytes', 'maxRangesPerRequest'].includes(name) || name.endsWith('RequestBytes');
+      const positive = ['blockSize', 'concurrency', 'readAheadBytes', 'readAround', 'roundTripBytes', 'maxRangesPerRequest', 'smallRangeConcurrency'].includes(name) || name.endsWith('RequestBytes');
       if (!Number.isSafeInteger(value) || value < 0 || (positive && value === 0)) {
         throw new H5Error('Invalid', `block cache option ${name} must be a ${positive ? 'positive' : 'non-negative'} integer, got ${value}`, { source: source.key });
       }
@@ -149,6 +160,7 @@ export class BlockCache implements ByteSource {
     this.blockSize = this.opts.blockSize;
     this.lru = new ByteLRU(this.opts.cacheBytes, (b) => b.byteLength);
     this.limit = new PriorityLimit(this.opts.concurrency);
+    this.smallLimit = new PriorityLimit(this.opts.smallRangeConcurrency);
   }
 
   /** Stored chunk bytes a dataset read keeps fetched and not yet decoded. */
@@ -408,9 +420,9 @@ export class BlockCache implements ByteSource {
   private quietSince = 0;
 
   /** Runs one metadata GET under the concurrency limit, counted while in flight. */
-  private startFetch(run: () => Promise<void>): void {
+  private startFetch(run: () => Promise<void>, limit = this.limit): void {
     this.fetchesInFlight++;
-    void this.limit.run('metadata', run).finally(() => {
+    void limit.run('metadata', run).finally(() => {
       this.arrived = true;
       if (--this.fetchesInFlight === 0 && this.queue.length) this.scheduleFlush();
     });
@@ -505,11 +517,16 @@ export class BlockCache implements ByteSource {
     this.bigWave = (this.bigWave && this.fetchesInFlight > 0) || fetches.length > this.opts.concurrency;
     const many = this.source.readRanges !== undefined && this.source.multiRange !== false && this.source.size !== undefined;
     const per = Math.min(this.opts.maxRangesPerRequest, Math.ceil(fetches.length / this.opts.concurrency));
+    const B = this.blockSize;
     if (!many || per <= 1) {
-      for (const fetch of fetches) this.startFetch(() => this.runFetch(fetch));
+      // Without multi-range (S3, local files), a big batch of small ranges gets more connections.
+      const wide = !many && fetches.length > this.opts.concurrency;
+      for (const fetch of fetches) {
+        const limit = wide && fetch.count * B <= SMALL_RANGE ? this.smallLimit : this.limit;
+        this.startFetch(() => this.runFetch(fetch), limit);
+      }
       return;
     }
-    const B = this.blockSize;
     let pack: BlockFetch[] = [];
     let bytes = 0;
     for (const fetch of fetches) {

@@ -90,6 +90,10 @@ class StatsWrapper implements StatsSource {
     return this.inner.multiRange;
   }
 
+  get smallRangeConcurrency(): number | undefined {
+    return this.inner.smallRangeConcurrency;
+  }
+
   read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array> {
     return this.track(offset, length, () => this.inner.read(offset, length, options), (b) => b.byteLength);
   }
