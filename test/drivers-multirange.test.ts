@@ -22,16 +22,13 @@ const BIG = 2_000_000;
 const BIG_DATA = testBytes(BIG, 7);
 const slice = (offset: number, length: number) => DATA.subarray(offset, offset + length);
 
+// One server for the file; each test starts from a fresh version of both files and no faults.
 let server: RangeServer;
-beforeAll(async () => {
-  server = await RangeServer.start();
-});
-afterAll(async () => {
-  await server.close();
-});
+beforeAll(async () => void (server = await RangeServer.start()));
+afterAll(() => server.close());
 beforeEach(() => {
   server.reset();
-  server.put('/data.bin', DATA);
+  for (const [path, bytes] of [['/data.bin', DATA], ['/big.bin', BIG_DATA]] as const) server.put(path, bytes);
 });
 
 const open = () => new HttpSource(server.urlOf('/data.bin'), { retry: FAST, size: SIZE });
@@ -119,7 +116,6 @@ describe('block cache over multi-range', () => {
   const reads = Array.from({ length: 300 }, (_, i) => ({ offset: (i * 6661) % (BIG - 100), length: 20 + (i % 60) }));
   const big = (offset: number, length: number) => BIG_DATA.subarray(offset, offset + length);
   const openBig = () => new HttpSource(server.urlOf('/big.bin'), { retry: FAST, size: BIG });
-  beforeEach(() => server.put('/big.bin', BIG_DATA));
 
   it('packs 300 scattered metadata reads of one turn into at most `concurrency` GETs, each read exact', async () => {
     const stats = withStats(openBig());
