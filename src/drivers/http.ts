@@ -138,9 +138,9 @@ export class HttpSource extends RangedSource {
       }
       const parts = parseByteranges(body, boundary, this.key);
       for (const p of parts) if (p.total !== undefined) this.learnSize(p.total, p.start);
+      // A multipart answer without some range asked for: the server serves multi-range only in part.
       const out = rangesFromParts(ranges, parts);
-      if (!out) throw this.badResponse(`the multipart answer does not cover every range asked for`, offset);
-      this.multiRange = true;
+      if (out) this.multiRange = true;
       return out;
     } finally {
       if (!res.bodyUsed) res.body?.cancel().catch(() => {});
