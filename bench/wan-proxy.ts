@@ -10,6 +10,7 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import { openSync, readSync, fstatSync, closeSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { basename } from 'node:path';
+import { answerRanges } from './byteranges.js';
 
 export interface WanOptions {
   /** Added before each response's first byte (request + response latency), ms. */
@@ -47,7 +48,7 @@ export interface WanCounters {
   slices: number;
 }
 
-/** Serves files (by basename) with single-range GETs and HEAD; reads from disk per request. */
+/** Serves files (by basename) with single- and multi-range GETs and HEAD; reads from disk per request. */
 async function startRangeServer(files: string[]): Promise<{ server: Server; port: number }> {
   const byName = new Map(files.map((f) => [basename(f), f]));
   const server = createServer((req, res) => {
@@ -61,22 +62,13 @@ async function startRangeServer(files: string[]): Promise<{ server: Server; port
       // If-Match as S3 answers it: 412 when the object is no longer the version the client read.
       if (req.headers['if-match'] !== undefined && req.headers['if-match'] !== etag) return void res.writeHead(412, { ETag: etag, 'Content-Length': 0 }).end();
       if (req.method === 'HEAD') return void res.writeHead(200, { 'Content-Length': size, 'Accept-Ranges': 'bytes', ETag: etag }).end();
-      const m = /bytes=(\d*)-(\d*)/.exec(req.headers.range ?? '');
-      let start = 0;
-      let end = size - 1;
-      if (m) {
-        if (m[1] === '') start = Math.max(0, size - Number(m[2]));
-        else {
-          start = Number(m[1]);
-          if (m[2] !== '') end = Math.min(Number(m[2]), size - 1);
-        }
-        if (start >= size) return void res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
-      }
-      const body = Buffer.allocUnsafe(end - start + 1);
-      readSync(fd, body, 0, body.length, start);
-      const headers: Record<string, string | number> = { 'Content-Length': body.length, 'Accept-Ranges': 'bytes', ETag: etag };
-      if (m) headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
-      res.writeHead(m ? 206 : 200, headers).end(body);
+      // One range, several (multipart/byteranges, as nginx and Apache serve them) or none.
+      const answer = answerRanges(req.headers.range, size, (start, end) => {
+        const piece = Buffer.allocUnsafe(end - start + 1);
+        readSync(fd, piece, 0, piece.length, start);
+        return piece;
+      });
+      res.writeHead(answer.status, { ...answer.headers, 'Accept-Ranges': 'bytes', ETag: etag }).end(Buffer.concat(answer.body));
     } finally {
       closeSync(fd);
     }
@@ -184,7 +176,7 @@ export class WanEmulator {
       this.counters.delayed++;
     }
     const headers: Record<string, string | string[]> = {};
-    for (const k of ['content-length', 'content-range', 'accept-ranges', 'etag']) {
+    for (const k of ['content-length', 'content-range', 'content-type', 'accept-ranges', 'etag']) {
       const v = up.headers[k];
       if (v !== undefined) headers[k] = v;
     }

@@ -11,13 +11,53 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 
 /**
- * Metadata block size. HDF5 metadata (object headers, B-tree nodes, heaps) is many small
- * structures written near each other; one 64 KiB block usually brings a structure's neighbours
- * too. At 100 Mbit/s a 64 KiB block costs ~5 ms of transfer, a tenth of a round trip, so a larger
- * block wastes little time, while a smaller one (4 KiB) would turn one object header walk into
- * several sequential GETs. Larger blocks (1 MiB+) start to cost real time on small files.
+ * The metadata cache's granule: what it fetches and keeps is whole aligned 512-byte blocks.
+ * Metadata reads are sized by the format (a header chunk, a heap, a B-tree node: issue 20), so
+ * the granule only rounds their ends; 512 bytes wastes at most a few hundred bytes per structure
+ * while keeping the cache's bookkeeping small (a 64 MiB cache is 131,072 blocks).
  */
-export const DEFAULT_BLOCK_SIZE = 64 * KiB;
+export const DEFAULT_BLOCK_SIZE = 512;
+
+/**
+ * What a round trip's time could carry instead: ~50 ms at ~100 Mbit/s is 625,000 bytes. A batch
+ * of n metadata reads planned together shares it: each read may bring up to this / n bytes around
+ * it and merge with a neighbour across a gap of that much, at no cost in time. One read alone
+ * still brings its DEFAULT_READ_AROUND window (its neighbours, often the next thing asked for);
+ * 4,000 header reads of a level bring ~156 bytes each beyond what they asked, not the data
+ * between them (issue 20: h5py writes each dataset's header beside its chunks).
+ */
+export const DEFAULT_ROUND_TRIP_BYTES = 625_000;
+
+/**
+ * The most a lone metadata read brings around itself: the aligned 64 KiB window that holds it.
+ * At 100 Mbit/s 64 KiB costs ~5 ms, a tenth of a round trip, and often holds the next structure
+ * asked for (a dataset's chunk index beside its header). Shrinks, by DEFAULT_ROUND_TRIP_BYTES / n,
+ * when n reads are planned together.
+ */
+export const DEFAULT_READ_AROUND = 64 * KiB;
+
+/**
+ * Ranges per HTTP multi-range GET (`Range: bytes=a-b,c-d,...`). 256 ranges of a 100 MB file make
+ * a ~5 KB header line, inside the 8 KB that common servers (nginx, Apache) and Node's 16 KB
+ * accept; a level of 4,000 object headers is then 16 GETs, one wave at DEFAULT_CONCURRENCY.
+ */
+export const DEFAULT_MAX_RANGES_PER_REQUEST = 256;
+
+/**
+ * Longest a metadata read waits for the metadata GETs in flight to settle, so that it is planned
+ * with the rest of its wave (the follow-ups of a whole tree level in one batch, not one batch per
+ * arriving GET). A level of 4,000 headers takes ~0.3 s to arrive at 100 Mbit/s; a GET stalled
+ * past this holds nobody up longer.
+ */
+export const DEFAULT_WAVE_HOLD_MS = 1000;
+
+/**
+ * GETs in flight for a big batch of small metadata ranges (a tree level's headers) where the
+ * source cannot ask for many ranges in one GET: S3 does not serve multi-range requests, and
+ * prices and limits GETs per request (5,500 per second per prefix), not per connection. 64
+ * small GETs cost a round trip together; 4,000 headers are then ~63 waves instead of 250.
+ */
+export const DEFAULT_SMALL_RANGE_CONCURRENCY = 64;
 
 /**
  * Bytes of metadata blocks kept per source. 64 MiB holds the whole metadata of all but huge
@@ -26,9 +66,9 @@ export const DEFAULT_BLOCK_SIZE = 64 * KiB;
 export const DEFAULT_CACHE_BYTES = 64 * MiB;
 
 /**
- * Metadata reads planned together are merged across gaps up to this many bytes (two blocks).
- * Transferring 128 KiB costs ~10 ms, a fifth of a round trip, and saves a request and a
- * concurrency slot; the gap blocks are cached too and are likely metadata neighbours.
+ * Metadata reads planned together are merged across gaps up to this many bytes, and never more
+ * than DEFAULT_ROUND_TRIP_BYTES / (reads planned together). Transferring 128 KiB costs ~10 ms,
+ * a fifth of a round trip, and saves a request and a concurrency slot.
  */
 export const DEFAULT_METADATA_MAX_GAP = 128 * KiB;
 

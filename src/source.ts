@@ -25,6 +25,21 @@ export interface ByteSource {
    * runs past the end of the object (a short read at EOF); it is never longer.
    */
   read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array>;
+  /**
+   * Optional: many ranges in ONE request (an HTTP multi-range GET), each result as read() would
+   * return it. Only sources that can do it have it; wrappers pass it through. A source whose
+   * server turns out not to support it still answers (with one request per range) and then
+   * reports `multiRange === false`.
+   */
+  readRanges?(ranges: readonly ByteRange[], options?: ReadOptions): Promise<Uint8Array[]>;
+  /** With readRanges: false once the server was seen not to serve multi-range requests. */
+  readonly multiRange?: boolean | undefined;
+  /**
+   * Optional: how many small GETs at once suit a source that has no readRanges but prices and
+   * limits requests, not connections (S3). The block cache uses it for big batches of small
+   * metadata ranges; without it, its `concurrency` bounds every GET.
+   */
+  readonly smallRangeConcurrency?: number;
   /** Learns the size if it is not known yet (HEAD or a 1-byte GET). */
   getSize?(options?: ReadOptions): Promise<number>;
   /** Releases handles and connections. Safe to call twice. */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WanCounters } from '../bench/wan-proxy.js';
+import { byterangesBoundary, parseByteranges } from '../src/drivers/multipart.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'coh5-bench-proxy-'));
 const file = join(dir, 'blob.bin');
@@ -73,6 +74,21 @@ describe('WAN emulator', () => {
       delayed: 24,
       slices: ranges.reduce((n, [s, e]) => n + Math.ceil((e - s + 1) / SLICE), 0),
     });
+  });
+
+  it('answers a multi-range GET with multipart/byteranges: each part the exact bytes, the framing counted', async () => {
+    await wan.reset();
+    // Unordered, overlapping, the last byte, and one past the end (dropped, as servers do).
+    const ranges: [number, number][] = [[1_000_000, 1_200_000], [5, 5], [1_100_000, 1_100_999], [blob.length - 1, blob.length - 1], [blob.length + 10, blob.length + 20]];
+    const r = await fetch(`${wan.url}/blob.bin`, { headers: { range: `bytes=${ranges.map(([a, b]) => `${a}-${b}`).join(',')}` } });
+    expect(r.status).toBe(206);
+    const boundary = byterangesBoundary(r.headers.get('content-type'));
+    expect(boundary).toBeDefined();
+    const body = new Uint8Array(await r.arrayBuffer());
+    const parts = parseByteranges(body, boundary!, 'wan');
+    expect(parts.map((p) => [p.start, p.end, p.total])).toEqual(ranges.slice(0, 4).map(([a, b]) => [a, b, blob.length]));
+    parts.forEach((p) => expect(sha(p.bytes), `part ${p.start}`).toBe(sha(blob.subarray(p.start, p.end + 1))));
+    expect(await wan.read()).toMatchObject({ requests: 1, bytes: body.length, waves: 1, slices: Math.ceil(body.length / SLICE) });
   });
 
   it('counts a request sent after a response ended as the next wave', async () => {

@@ -6,6 +6,7 @@ import { H5Error } from '../errors.js';
 import { readBTreeV2Header, readBTreeV2Records } from '../format/btree-v2.js';
 import { readFractalHeapHeader, readHeapObjects } from '../format/fractal-heap.js';
 import { decodeAttributeInfo, decodeAttributeMessage } from '../format/messages/attribute.js';
+import { readCollectionBytes } from '../format/global-heap.js';
 import { findMessages } from '../format/object-header.js';
 import { resolveSharedMessage } from '../format/shared-message.js';
 import { MessageType, type AttributeMessage, type Dataspace, type Datatype, type HeaderMessage } from '../format/types.js';
@@ -59,6 +60,39 @@ export async function readAttributeMessages(obj: H5Object, options?: CallOptions
   else messages.sort((a, b) => compareNames(a.name, b.name));
   return messages;
 }
+
+/**
+ * @internal Reads, without decoding any value, the global heap collections that an object's
+ * variable-length attributes (top-level vlen strings and sequences) point into, so that a walk's
+ * prefetch brings them with the rest of its wave and a later attrs() finds them cached. `seen`
+ * holds the collections already asked for by this walk.
+ */
+export async function prefetchAttributeHeaps(obj: H5Object, options: CallOptions | undefined, seen: Set<number>): Promise<void> {
+  const ctx = obj.context(options);
+  const O = ctx.sizeOfOffsets;
+  const collections = new Set<number>();
+  for (const m of await readAttributeMessages(obj, options)) {
+    if (m.datatype.class !== 'vlen' || m.datatype.size !== 8 + O) continue;
+    const view = new DataView(m.value.buffer, m.value.byteOffset, m.value.byteLength);
+    for (let at = 0; at + m.datatype.size <= m.value.byteLength && collections.size < MAX_PREFETCHED_COLLECTIONS; at += m.datatype.size) {
+      // Each element: length (4), collection address (O), object index (4).
+      let address = 0;
+      let undefinedAddress = true;
+      for (let b = O - 1; b >= 0; b--) {
+        const byte = view.getUint8(at + 4 + b);
+        if (byte !== 0xff) undefinedAddress = false;
+        address = address * 256 + byte;
+      }
+      if (!undefinedAddress && view.getUint32(at, true) > 0 && Number.isSafeInteger(address) && !seen.has(address)) collections.add(address);
+    }
+  }
+  for (const address of collections) seen.add(address);
+  // Bytes only: the block cache keeps them for the attrs() that decodes them.
+  await Promise.all([...collections].map((address) => readCollectionBytes(ctx, address)));
+}
+
+/** Collections one object's attributes may bring in a prefetch (a large vlen array would point into many). */
+const MAX_PREFETCHED_COLLECTIONS = 16;
 
 export async function readAttributes(obj: H5Object, options?: CallOptions): Promise<Attribute[]> {
   const messages = await readAttributeMessages(obj, options);

@@ -12,6 +12,7 @@
  */
 import { H5Error } from '../errors.js';
 import { followAbort } from '../source.js';
+import { prefetchAttributeHeaps } from './attributes.js';
 import { joinPath } from './paths.js';
 import type { CallOptions, Group, H5Node, LinkInfo } from './objects.js';
 import type { OpenObject } from './reference-paths.js';
@@ -29,6 +30,8 @@ export class TreePrefetch {
   /** Each object opened, by header address (with the path it was first reached by). */
   private readonly nodeAt = new Map<number, Promise<H5Node>>();
   private readonly offAbort: () => void;
+  /** Global heap collections whose bytes the walk has asked for. */
+  private readonly heaps = new Set<number>();
 
   /** @param open the object model's openObject, handed in: no runtime import circle. */
   constructor(
@@ -71,7 +74,12 @@ export class TreePrefetch {
 
   private opened(path: string, address: number): Promise<H5Node> {
     let p = this.nodeAt.get(address);
-    if (!p) this.nodeAt.set(address, (p = kept(this.open(path, address, this.options))));
+    if (!p) {
+      this.nodeAt.set(address, (p = kept(this.open(path, address, this.options))));
+      // The global heap collections its vlen attributes point into, in the same wave as the other
+      // members' follow-ups: a walk that reads attrs() would otherwise fetch them one at a time.
+      void p.then((node) => prefetchAttributeHeaps(node, this.options, this.heaps)).catch(() => {});
+    }
     return p;
   }
 

@@ -11,6 +11,10 @@ import {
   DEFAULT_READ_AHEAD_BYTES,
   DEFAULT_METADATA_MAX_GAP,
   DEFAULT_METADATA_MAX_REQUEST_BYTES,
+  DEFAULT_MAX_RANGES_PER_REQUEST,
+  DEFAULT_READ_AROUND,
+  DEFAULT_ROUND_TRIP_BYTES,
+  DEFAULT_WAVE_HOLD_MS,
 } from '../defaults.js';
 import { H5Error, abortError, throwIfAborted, toH5Error } from '../errors.js';
 import { checkRange } from '../drivers/memory.js';
@@ -23,8 +27,26 @@ import { scheduleMacrotask } from './schedule.js';
 import { isStatsSource, type IOStats } from './stats.js';
 
 export interface BlockCacheOptions {
-  /** Metadata block size in bytes (default DEFAULT_BLOCK_SIZE). */
+  /** The cache's granule: metadata is fetched and kept in aligned blocks of this size (default DEFAULT_BLOCK_SIZE). */
   blockSize?: number;
+  /**
+   * The aligned window a lone metadata read brings around itself (default DEFAULT_READ_AROUND,
+   * or `blockSize` when that is given, so a cache built with a block size reads whole blocks).
+   * n reads planned together bring at most roundTripBytes / n each.
+   */
+  readAround?: number;
+  /** Bytes one round trip's time could carry; n reads planned together share it (DEFAULT_ROUND_TRIP_BYTES). */
+  roundTripBytes?: number;
+  /** Ranges per multi-range GET, where the source can (DEFAULT_MAX_RANGES_PER_REQUEST). */
+  maxRangesPerRequest?: number;
+  /**
+   * GETs in flight for the small metadata ranges (up to 16 KiB) of a batch larger than
+   * `concurrency`, on sources without multi-range GETs (default: the source's own
+   * `smallRangeConcurrency`, DEFAULT_SMALL_RANGE_CONCURRENCY on S3, else `concurrency`).
+   */
+  smallRangeConcurrency?: number;
+  /** Longest a metadata read waits for the GETs in flight to settle, to be planned with the rest of its wave (DEFAULT_WAVE_HOLD_MS). */
+  waveHoldMs?: number;
   /** Bytes of blocks kept (default DEFAULT_CACHE_BYTES). */
   cacheBytes?: number;
   /** Missing blocks this close are fetched by one GET, gap included (DEFAULT_METADATA_MAX_GAP). */
@@ -87,6 +109,10 @@ interface PendingRead {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Turns in a row without a new read after which a batch of reads is planned. */
+const QUIET_HOPS = 2;
+/** The largest metadata range that counts as small for smallRangeConcurrency. */
+const SMALL_RANGE = 16 * 1024;
 
 /**
  * A cache of fixed-size, aligned metadata blocks over a ByteSource, returning a ByteSource.
@@ -104,6 +130,8 @@ export class BlockCache implements ByteSource {
   private queue: PendingRead[] = [];
   private flushScheduled = false;
   private readonly limit: PriorityLimit;
+  /** Small metadata ranges of a big batch, where the source cannot put many in one GET. */
+  private readonly smallLimit: PriorityLimit;
   private learnedSize: number | undefined;
   private readonly opts: Required<BlockCacheOptions>;
   private counters = { hits: 0, misses: 0, fetches: 0, directRanges: 0, directFromCache: 0, directShared: 0, evictions0: 0 };
@@ -112,6 +140,11 @@ export class BlockCache implements ByteSource {
   constructor(readonly source: ByteSource, options: BlockCacheOptions = {}) {
     this.opts = {
       blockSize: options.blockSize ?? DEFAULT_BLOCK_SIZE,
+      readAround: options.readAround ?? options.blockSize ?? DEFAULT_READ_AROUND,
+      roundTripBytes: options.roundTripBytes ?? DEFAULT_ROUND_TRIP_BYTES,
+      maxRangesPerRequest: options.maxRangesPerRequest ?? DEFAULT_MAX_RANGES_PER_REQUEST,
+      waveHoldMs: options.waveHoldMs ?? DEFAULT_WAVE_HOLD_MS,
+      smallRangeConcurrency: options.smallRangeConcurrency ?? source.smallRangeConcurrency ?? options.concurrency ?? DEFAULT_CONCURRENCY,
       cacheBytes: options.cacheBytes ?? DEFAULT_CACHE_BYTES,
       maxGap: options.maxGap ?? DEFAULT_METADATA_MAX_GAP,
       maxRequestBytes: options.maxRequestBytes ?? DEFAULT_METADATA_MAX_REQUEST_BYTES,
@@ -123,7 +156,7 @@ export class BlockCache implements ByteSource {
       readAheadBytes: options.readAheadBytes ?? DEFAULT_READ_AHEAD_BYTES,
     };
     for (const [name, value] of Object.entries(this.opts)) {
-      const positive = name === 'blockSize' || name.endsWith('oncurrency') || name.endsWith('RequestBytes') || name === 'readAheadBytes';
+      const positive = name === 'blockSize' || name.endsWith('oncurrency') || name.endsWith('RequestBytes') || ['readAheadBytes', 'readAround', 'roundTripBytes', 'maxRangesPerRequest'].includes(name);
       if (!Number.isSafeInteger(value) || value < 0 || (positive && value === 0)) {
         throw new H5Error('Invalid', `block cache option ${name} must be a ${positive ? 'positive' : 'non-negative'} integer, got ${value}`, { source: source.key });
       }
@@ -132,6 +165,7 @@ export class BlockCache implements ByteSource {
     this.blockSize = this.opts.blockSize;
     this.lru = new ByteLRU(this.opts.cacheBytes, (b) => b.byteLength);
     this.limit = new PriorityLimit(this.opts.concurrency, this.opts.largeConcurrency);
+    this.smallLimit = new PriorityLimit(this.opts.smallRangeConcurrency);
   }
 
   /** Stored chunk bytes a dataset read keeps fetched and not yet decoded. */
@@ -295,6 +329,8 @@ export class BlockCache implements ByteSource {
 
   /** Drops the cache, cancels GETs in flight and closes the source. */
   async close(): Promise<void> {
+    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
     for (const f of new Set(this.inflight.values())) f.controller.abort(new H5Error('Aborted', 'the source was closed', { source: this.key }));
     this.inflight.clear();
     this.lru.clear();
@@ -315,11 +351,10 @@ export class BlockCache implements ByteSource {
       if (signal) {
         read.stopWaiting = onAbort(signal, () => this.abortRead(read));
       }
+      if (this.joinInFlight(read)) return;
       this.queue.push(read);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        scheduleMacrotask(() => this.flush());
-      }
+      if (this.queue.length === 1) this.queuedAt = Date.now();
+      this.scheduleFlush();
     });
   }
 
@@ -340,9 +375,82 @@ export class BlockCache implements ByteSource {
     return this.assemble(offset, end, first, parts);
   }
 
-  /** Plans every read collected this turn: missing blocks become as few GETs as allowed. */
-  private flush(): void {
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    scheduleMacrotask(() => this.maybeFlush());
+  }
+
+  /**
+   * Waves, not turns (issue 20): a level of a tree is thousands of reads started as the GETs of
+   * the level before arrive, one GET's worth at a time. Planned as they come, each arrival's
+   * follow-ups would be a GET of their own and a round trip later than the rest of the level.
+   * So reads wait while metadata GETs are in flight (at most `waveHoldMs`), then, if a GET
+   * arrived since the last plan, until QUIET_HOPS turns in a row pass without a new read (parsing
+   * what arrived, thousands of headers, starts reads over many turns; at most `waveHoldMs` more),
+   * and are planned together. Reads whose blocks are all on their way join those GETs at once.
+   */
+  private maybeFlush(): void {
     this.flushScheduled = false;
+    if (this.queue.length === 0) return;
+    const waited = Date.now() - this.queuedAt;
+    if (this.fetchesInFlight > 0 && waited < this.opts.waveHoldMs) {
+      // Planned when the last GET in flight settles, or when the hold runs out.
+      this.holdTimer ??= setTimeout(() => {
+        this.holdTimer = undefined;
+        this.scheduleFlush();
+      }, this.opts.waveHoldMs - waited);
+      return;
+    }
+    if (!this.arrived || !this.bigWave) {
+      // Nothing arrived since the last plan, or only a few GETs' worth: the reads were started
+      // together, in one turn, with nothing much to parse before the next ones.
+      this.flush();
+      return;
+    }
+    if (this.quietSince === 0) this.quietSince = Date.now();
+    if (this.queue.length !== this.seenQueued) this.quietHops = 0;
+    else this.quietHops++;
+    if (this.quietHops < QUIET_HOPS && Date.now() - this.quietSince < this.opts.waveHoldMs) {
+      this.seenQueued = this.queue.length;
+      this.scheduleFlush();
+      return;
+    }
+    this.flush();
+  }
+
+  /** When the first read of the current queue arrived (Date.now()). */
+  private queuedAt = 0;
+  /** Whether the last plan had more runs than connections: its arrival takes parsing, over many turns. */
+  private bigWave = false;
+  /** Whether a metadata GET settled since the last plan (its bytes may be being parsed into more reads). */
+  private arrived = false;
+  /** Metadata GETs started (or queued for a slot) and not yet settled. */
+  private fetchesInFlight = 0;
+  private holdTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The quiet-turn check: queue length at the previous turn, turns waited, since when. */
+  private seenQueued = 0;
+  private quietHops = 0;
+  private quietSince = 0;
+
+  /** Runs one metadata GET under the concurrency limit, counted while in flight. */
+  private startFetch(run: () => Promise<void>, bytes: number, limit = this.limit): void {
+    this.fetchesInFlight++;
+    // A large GET also needs one of the limit's few large slots (see PriorityLimit).
+    void limit.run('metadata', run, bytes > DEFAULT_SMALL_GET_BYTES).finally(() => {
+      this.arrived = true;
+      if (--this.fetchesInFlight === 0 && this.queue.length) this.scheduleFlush();
+    });
+  }
+
+  /** Plans every read collected: missing blocks become as few GETs as allowed. */
+  private flush(): void {
+    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    this.seenQueued = 0;
+    this.quietHops = 0;
+    this.quietSince = 0;
+    this.arrived = false;
     const batch = this.queue;
     this.queue = [];
     const B = this.blockSize;
@@ -357,31 +465,14 @@ export class BlockCache implements ByteSource {
         }
         read.end = Math.min(read.end, size);
       }
-      const first = Math.floor(read.offset / B);
-      const last = Math.floor((read.end - 1) / B);
-      for (let i = first; i <= last; i++) {
-        const block = this.lru.get(i);
-        if (block) {
-          this.counters.hits++;
-          read.parts[i - first] = block;
-          if (block.byteLength < B) break;
-          continue;
-        }
-        this.counters.misses++;
-        const shared = this.inflight.get(i);
-        if (shared) this.wait(read, shared);
-        else {
-          const readers = missing.get(i);
-          if (readers) readers.push(read);
-          else missing.set(i, [read]);
-        }
-      }
+      this.attach(read, missing);
     }
-    const indices = [...missing.keys()].sort((a, b) => a - b);
+    const indices = this.withWindows([...missing.keys()].sort((a, b) => a - b));
     const groups = coalesceRanges(
       indices.map((i) => ({ offset: i * B, length: B })),
-      { maxGap: this.opts.maxGap, maxRequestBytes: Math.max(B, this.opts.maxRequestBytes) },
+      { maxGap: Math.min(this.opts.maxGap, this.share), maxRequestBytes: Math.max(B, this.opts.maxRequestBytes) },
     );
+    const fetches: BlockFetch[] = [];
     for (const group of groups) {
       const fetch: BlockFetch = {
         first: group.offset / B,
@@ -392,10 +483,151 @@ export class BlockCache implements ByteSource {
       };
       // Gap blocks already in flight elsewhere keep their own fetch; this one only adds a copy.
       for (let i = fetch.first; i < fetch.first + fetch.count; i++) if (!this.inflight.has(i)) this.inflight.set(i, fetch);
-      for (const m of group.members) for (const read of missing.get(indices[m]!)!) this.wait(read, fetch);
-      void this.limit.run('metadata', () => this.runFetch(fetch), group.length > DEFAULT_SMALL_GET_BYTES);
+      for (const m of group.members) for (const read of missing.get(indices[m]!) ?? []) this.wait(read, fetch);
+      fetches.push(fetch);
     }
+    this.dispatch(fetches);
     for (const read of batch) if (!read.settled && read.waitingOn.size === 0) this.complete(read);
+  }
+
+  /** Bytes each read of the batch being planned may bring beyond its own: roundTripBytes / reads. */
+  private share = Infinity;
+
+  /**
+   * The missing blocks plus, around each run of them, the rest of its aligned window: a lone read
+   * brings `readAround` bytes, n runs planned together roundTripBytes / n each (rounded down to a
+   * power of two), so a batch of thousands of small structures brings little beyond them.
+   * Blocks cached or in flight are left out. Sets `share` for the gap of this batch.
+   */
+  private withWindows(indices: number[]): number[] {
+    const B = this.blockSize;
+    let runs = 0;
+    for (let k = 0; k < indices.length; k++) if (k === 0 || indices[k]! !== indices[k - 1]! + 1) runs++;
+    this.share = runs ? this.opts.roundTripBytes / runs : Infinity;
+    const window = Math.min(this.opts.readAround, 2 ** Math.floor(Math.log2(Math.max(1, this.share))));
+    const W = Math.floor(window / B);
+    if (W <= 1) return indices;
+    const out = new Set(indices);
+    const size = this.size;
+    let lastWindow = -1;
+    for (const i of indices) {
+      const w = Math.floor(i / W);
+      if (w === lastWindow) continue;
+      lastWindow = w;
+      for (let j = w * W; j < (w + 1) * W; j++) {
+        if (size !== undefined && j * B >= size) break;
+        if (!out.has(j) && !this.inflight.has(j) && !this.lru.peek(j)) out.add(j);
+      }
+    }
+    return out.size === indices.length ? indices : [...out].sort((a, b) => a - b);
+  }
+
+  /**
+   * Starts the planned GETs. Where the source takes many ranges per request (HTTP multi-range)
+   * and the batch has more runs than connections, runs are packed into at most `concurrency`
+   * requests of up to maxRangesPerRequest ranges each, in address order; otherwise one GET each.
+   */
+  private dispatch(fetches: BlockFetch[]): void {
+    // Stays set while a big plan's GETs are still out: a small plan in between does not end the wave.
+    this.bigWave = (this.bigWave && this.fetchesInFlight > 0) || fetches.length > this.opts.concurrency;
+    const many = this.source.readRanges !== undefined && this.source.multiRange !== false && this.source.size !== undefined;
+    const per = Math.min(this.opts.maxRangesPerRequest, Math.ceil(fetches.length / this.opts.concurrency));
+    const B = this.blockSize;
+    if (!many || per <= 1) {
+      // Without multi-range (S3, local files), a big batch of small ranges gets more connections.
+      const wide = !many && fetches.length > this.opts.concurrency;
+      for (const fetch of fetches) {
+        const limit = wide && fetch.count * B <= SMALL_RANGE ? this.smallLimit : this.limit;
+        this.startFetch(() => this.runFetch(fetch), fetch.count * B, limit);
+      }
+      return;
+    }
+    let pack: BlockFetch[] = [];
+    let bytes = 0;
+    for (const fetch of fetches) {
+      const length = fetch.count * B;
+      if (pack.length && (pack.length >= per || bytes + length > this.opts.maxRequestBytes)) {
+        const p = pack;
+        this.startFetch(() => this.runPack(p), bytes);
+        pack = [];
+        bytes = 0;
+      }
+      pack.push(fetch);
+      bytes += length;
+    }
+    if (pack.length) this.startFetch(() => this.runPack(pack), bytes);
+  }
+
+  /** One multi-range GET for several fetches; cancelled only when every one of them was. */
+  private async runPack(pack: BlockFetch[]): Promise<void> {
+    const live = pack.filter((f) => !f.controller.signal.aborted);
+    if (live.length <= 1) {
+      if (live.length) await this.runFetch(live[0]!);
+      return;
+    }
+    const B = this.blockSize;
+    const size = this.size!;
+    const controller = new AbortController();
+    let left = live.length;
+    const stops = live.map((f) =>
+      onAbort(f.controller.signal, () => {
+        if (--left === 0) controller.abort(f.controller.signal.reason);
+      }),
+    );
+    const ranges = live.map((f) => ({ offset: f.first * B, length: Math.max(0, Math.min(f.count * B, size - f.first * B)) }));
+    let parts: Uint8Array[];
+    try {
+      this.counters.fetches++;
+      parts = await this.source.readRanges!(ranges, { signal: controller.signal });
+      if (parts.length !== ranges.length || parts.some((p, k) => p.byteLength > ranges[k]!.length)) {
+        throw new H5Error('Network', `the source answered ${parts.length} ranges for ${ranges.length}`, { source: this.key });
+      }
+    } catch (e) {
+      for (const f of live) this.failFetch(f, e, ranges[0]!.offset, 0);
+      return;
+    } finally {
+      for (const stop of stops) stop();
+    }
+    live.forEach((f, k) => this.deliver(f, parts[k]!));
+  }
+
+  /** Takes each block of `read` from the cache, or waits on its GET in flight, or lists it in `missing`. */
+  private attach(read: PendingRead, missing: Map<number, PendingRead[]>): void {
+    const B = this.blockSize;
+    const first = Math.floor(read.offset / B);
+    const last = Math.floor((read.end - 1) / B);
+    for (let i = first; i <= last; i++) {
+      const block = this.lru.get(i);
+      if (block) {
+        this.counters.hits++;
+        read.parts[i - first] = block;
+        if (block.byteLength < B) break;
+        continue;
+      }
+      this.counters.misses++;
+      const shared = this.inflight.get(i);
+      if (shared) this.wait(read, shared);
+      else {
+        const readers = missing.get(i);
+        if (readers) readers.push(read);
+        else missing.set(i, [read]);
+      }
+    }
+  }
+
+  /**
+   * A read whose every block is cached or already on its way joins those GETs now rather than
+   * waiting to be planned with its wave: it adds no request. False (nothing done) otherwise.
+   */
+  private joinInFlight(read: PendingRead): boolean {
+    if (this.inflight.size === 0) return false;
+    const B = this.blockSize;
+    for (let i = Math.floor(read.offset / B); i <= Math.floor((read.end - 1) / B); i++) {
+      if (!this.inflight.has(i) && !this.lru.peek(i)) return false;
+    }
+    this.attach(read, new Map());
+    if (read.waitingOn.size === 0) this.complete(read);
+    return true;
   }
 
   private wait(read: PendingRead, fetch: BlockFetch): void {
@@ -409,23 +641,33 @@ export class BlockCache implements ByteSource {
     let length = fetch.count * B;
     const size = this.size;
     if (size !== undefined) length = Math.max(0, Math.min(length, size - start));
-    let blocks: Uint8Array[];
+    let bytes: Uint8Array;
     try {
       // Every waiter may have left while this GET sat in the concurrency queue.
       throwIfAborted(fetch.controller.signal);
-      const bytes = length === 0 ? EMPTY : await this.fetchFromSource(start, length, fetch.controller.signal);
-      blocks = [];
-      for (let k = 0; k < fetch.count; k++) {
-        const from = k * B;
-        const block = from >= bytes.byteLength ? EMPTY : ownedCopy(bytes, from, Math.min(from + B, bytes.byteLength));
-        blocks.push(block);
-        if (block.byteLength > 0) this.lru.set(fetch.first + k, block);
-      }
+      bytes = length === 0 ? EMPTY : await this.fetchFromSource(start, length, fetch.controller.signal);
     } catch (e) {
-      this.endFetch(fetch);
-      const error = toH5Error(e, 'Network', `reading bytes ${start}-${start + length}`, { source: this.key, offset: start });
-      for (const read of fetch.waiters) this.fail(read, error);
+      this.failFetch(fetch, e, start, length);
       return;
+    }
+    this.deliver(fetch, bytes);
+  }
+
+  private failFetch(fetch: BlockFetch, e: unknown, start: number, length: number): void {
+    this.endFetch(fetch);
+    const error = toH5Error(e, 'Network', `reading bytes ${start}-${start + length}`, { source: this.key, offset: start });
+    for (const read of fetch.waiters) this.fail(read, error);
+  }
+
+  /** Caches a fetch's bytes as blocks and completes the reads that waited only for it. */
+  private deliver(fetch: BlockFetch, bytes: Uint8Array): void {
+    const B = this.blockSize;
+    const blocks: Uint8Array[] = [];
+    for (let k = 0; k < fetch.count; k++) {
+      const from = k * B;
+      const block = from >= bytes.byteLength ? EMPTY : ownedCopy(bytes, from, Math.min(from + B, bytes.byteLength));
+      blocks.push(block);
+      if (block.byteLength > 0) this.lru.set(fetch.first + k, block);
     }
     this.endFetch(fetch);
     for (const read of fetch.waiters) {

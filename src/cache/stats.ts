@@ -1,6 +1,6 @@
 import { DEFAULT_STATS_LOG_ENTRIES } from '../defaults.js';
 import { H5Error } from '../errors.js';
-import type { ByteSource, ReadOptions } from '../source.js';
+import type { ByteRange, ByteSource, ReadOptions } from '../source.js';
 
 /**
  * What a source was asked for. Latency over the network is paid per sequential round trip, so
@@ -66,16 +66,39 @@ class StatsWrapper implements StatsSource {
   private generation = 0;
   private readonly logLimit: number;
 
+  /** Present only when the driver has it: one multi-range request, counted as one request. */
+  readonly readRanges?: (ranges: readonly ByteRange[], options?: ReadOptions) => Promise<Uint8Array[]>;
+
   constructor(readonly inner: ByteSource, options: StatsOptions) {
     this.key = inner.key;
     this.logLimit = Math.max(0, options.logLimit ?? DEFAULT_STATS_LOG_ENTRIES);
+    const many = inner.readRanges?.bind(inner);
+    if (many) {
+      this.readRanges = (ranges, options) => {
+        const length = ranges.reduce((n, r) => n + r.length, 0);
+        // The log names the first range's offset and the sum of the lengths.
+        return this.track(ranges[0]?.offset ?? 0, length, () => many(ranges, options), (parts) => parts.reduce((n, p) => n + p.byteLength, 0));
+      };
+    }
   }
 
   get size(): number | undefined {
     return this.inner.size;
   }
 
-  async read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array> {
+  get multiRange(): boolean | undefined {
+    return this.inner.multiRange;
+  }
+
+  get smallRangeConcurrency(): number | undefined {
+    return this.inner.smallRangeConcurrency;
+  }
+
+  read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array> {
+    return this.track(offset, length, () => this.inner.read(offset, length, options), (b) => b.byteLength);
+  }
+
+  private async track<T>(offset: number, length: number, run: () => Promise<T>, sizeOf: (result: T) => number): Promise<T> {
     const generation = this.generation;
     const stats = this.stats;
     const wave = this.maxCompletedWave + 1;
@@ -97,11 +120,11 @@ class StatsWrapper implements StatsSource {
       this.maxCompletedWave = Math.max(this.maxCompletedWave, wave);
     };
     try {
-      const bytes = await this.inner.read(offset, length, options);
-      record.bytes = bytes.byteLength;
-      if (generation === this.generation) stats.bytesTransferred += bytes.byteLength;
+      const result = await run();
+      record.bytes = sizeOf(result);
+      if (generation === this.generation) stats.bytesTransferred += record.bytes;
       finish();
-      return bytes;
+      return result;
     } catch (e) {
       record.error = e instanceof Error ? e.message : String(e);
       if (generation === this.generation) stats.failures++;

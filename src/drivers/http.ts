@@ -1,5 +1,7 @@
-import { H5Error } from '../errors.js';
-import type { ReadOptions } from '../source.js';
+import { H5Error, throwIfAborted } from '../errors.js';
+import type { ByteRange, ReadOptions } from '../source.js';
+import { checkRange } from './memory.js';
+import { byterangesBoundary, multiRangeHeader, parseByteranges, rangesFromParts } from './multipart.js';
 import { RangedSource, concat, parseContentRange, safeInt, shortBody, type RemoteOptions } from './ranged.js';
 import { isConnectionError, markRetryable } from './retry.js';
 import { redactUrl } from './url.js';
@@ -205,6 +207,67 @@ export class HttpSource extends RangedSource {
       return false; // unreachable: a network failure, which a retry may cure
     }
     return this.corsBlocked;
+  }
+
+  /**
+   * Multi-range support: undefined until the first multi-range request tells, then true, or false
+   * for a server that ignored it (answered 200, one range, or not every range asked for).
+   */
+  multiRange: boolean | undefined;
+
+  /**
+   * Many ranges in one GET (`Range: bytes=a-b,c-d,...`), answered `206 multipart/byteranges`
+   * and parsed strictly. Where the server does not serve multi-range, this call falls back to
+   * one GET per range and `multiRange` becomes false, so callers stop asking.
+   */
+  async readRanges(ranges: readonly ByteRange[], options: ReadOptions = {}): Promise<Uint8Array[]> {
+    const { signal } = options;
+    for (const r of ranges) checkRange(r.offset, r.length, this.key);
+    throwIfAborted(signal);
+    const clipped = ranges.map((r) => ({ offset: r.offset, length: this.clip(r.offset, r.length) }));
+    const asked = clipped.filter((r) => r.length > 0);
+    if (asked.length > 1 && this.multiRange !== false && this.knownSize !== undefined) {
+      const got = await this.attempt(signal, asked[0]!.offset, (s) => this.fetchRanges(asked, s));
+      if (got) {
+        let k = 0;
+        return clipped.map((r) => (r.length > 0 ? got[k++]! : new Uint8Array(0)));
+      }
+      this.multiRange = false;
+    }
+    return Promise.all(ranges.map((r) => this.read(r.offset, r.length, options)));
+  }
+
+  /** One multi-range GET; undefined when the server did not answer it as one (then nothing was kept). */
+  private async fetchRanges(ranges: readonly ByteRange[], signal: AbortSignal): Promise<Uint8Array[] | undefined> {
+    const offset = ranges[0]!.offset;
+    const res = await this.request('GET', multiRangeHeader(ranges), signal);
+    try {
+      // 200 (Range ignored for several ranges), 416: not served as asked; the body stays unread.
+      if (res.status === 200 || res.status === 416) return undefined;
+      if (res.status !== 206) throw await this.statusError(res, offset);
+      this.checkVersion(versionOf(res), offset, res.status);
+      checkEncoding(res, this.key);
+      const boundary = byterangesBoundary(res.headers.get('content-type'));
+      const body = await this.body(res, offset);
+      if (boundary === undefined) {
+        // One part: a server may merge the ranges into one (RFC 9110 §14.6); else it served only some.
+        const cr = parseContentRange(res.headers.get('content-range'));
+        if (cr?.start === undefined) return undefined;
+        if (body.length !== cr.end! - cr.start + 1) throw shortBody(body.length, cr.end! - cr.start + 1, this.key, offset);
+        if (cr.total !== undefined) this.learnSize(cr.total, offset);
+        const out = rangesFromParts(ranges, [{ start: cr.start, end: cr.end!, total: cr.total, bytes: body }]);
+        if (out) this.multiRange = true;
+        return out;
+      }
+      const parts = parseByteranges(body, boundary, this.key);
+      for (const p of parts) if (p.total !== undefined) this.learnSize(p.total, p.start);
+      // A multipart answer without some range asked for: the server serves multi-range only in part.
+      const out = rangesFromParts(ranges, parts);
+      if (out) this.multiRange = true;
+      return out;
+    } finally {
+      if (!res.bodyUsed) res.body?.cancel().catch(() => {});
+    }
   }
 
   protected async fetchRange(offset: number, length: number, signal: AbortSignal, onBytes?: ReadOptions['onBytes']): Promise<Uint8Array> {

@@ -95,7 +95,7 @@ export abstract class RangedSource implements ByteSource {
 
   async close(): Promise<void> {}
 
-  private attempt<T>(signal: AbortSignal | undefined, offset: number | undefined, fn: (s: AbortSignal) => Promise<T>): Promise<T> {
+  protected attempt<T>(signal: AbortSignal | undefined, offset: number | undefined, fn: (s: AbortSignal) => Promise<T>): Promise<T> {
     const details = offset === undefined ? { source: this.key } : { source: this.key, offset };
     const perRequest = this.remote.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const limit = (remaining: number) => Math.max(1, perRequest > 0 && Number.isFinite(perRequest) ? Math.min(perRequest, remaining) : remaining);
@@ -103,7 +103,7 @@ export abstract class RangedSource implements ByteSource {
   }
 
   /** The length worth asking for at `offset`, given what we know of the size. */
-  private clip(offset: number, length: number): number {
+  protected clip(offset: number, length: number): number {
     return this.knownSize === undefined ? length : Math.max(0, Math.min(length, this.knownSize - offset));
   }
 

@@ -1,4 +1,5 @@
 // Types only: the SDK itself is an optional peer dependency, imported when an S3 source opens.
+import { DEFAULT_SMALL_RANGE_CONCURRENCY } from '../defaults.js';
 import type { GetObjectCommandOutput, HeadObjectCommandOutput, S3ClientConfig } from '@aws-sdk/client-s3';
 import { onAbort } from '../source.js';
 import { H5Error } from '../errors.js';
@@ -78,6 +79,8 @@ export async function loadS3Sdk(): Promise<Sdk> {
  * compare the ETag. Retries are ours (the SDK's own are off on a client we create).
  */
 export class S3Source extends RangedSource {
+  /** S3 serves no multi-range GETs but many small GETs at once: a tree level's headers get this many in flight. */
+  readonly smallRangeConcurrency = DEFAULT_SMALL_RANGE_CONCURRENCY;
   readonly bucket: string;
   readonly objectKey: string;
   private readonly client: S3ClientLike;

@@ -34,18 +34,8 @@ const align8 = (n: number) => Math.ceil(n / 8) * 8;
  */
 export async function readGlobalHeapCollection(ctx: FormatContext, address: number): Promise<GlobalHeapCollection> {
   const L = ctx.sizeOfLengths;
-  const headerSize = align8(8 + L); // signature, version, 3 reserved, collection size
-  const at = ctx.baseAddress + address;
-  let buf = await readUpTo(ctx, address, MIN_COLLECTION_SIZE, headerSize, 'global heap collection');
-  const c = cursor(buf, address);
-  signature(c, 'GCOL', 'global heap collection');
-  const version = u8(c);
-  if (version !== 1) throw new H5Error('Unsupported', `global heap collection version ${version}`, { offset: at });
-  skip(c, 3);
-  const size = readLength(c, L);
-  if (size < headerSize) throw new H5Error('Corrupt', `global heap collection size ${size} is too small`, { offset: at });
-  if (buf.length < size) buf = await readAt(ctx, address, size, 'global heap collection');
-  else buf = buf.subarray(0, size);
+  const headerSize = align8(8 + L);
+  const { buf, size } = await readCollectionBytes(ctx, address);
   const objects: GlobalHeapCollection = new Map();
   const objectHeader = align8(8 + L); // index, reference count, reserved, object size
   const body = cursor(buf, address, headerSize);
@@ -69,6 +59,22 @@ export async function readGlobalHeapCollection(ctx: FormatContext, address: numb
     body.pos = dataStart + align8(objectSize);
   }
   return objects;
+}
+
+/** A collection's bytes, checked header first (a first read of the library's minimum size, then the rest). */
+export async function readCollectionBytes(ctx: FormatContext, address: number): Promise<{ buf: Uint8Array; size: number }> {
+  const L = ctx.sizeOfLengths;
+  const headerSize = align8(8 + L); // signature, version, 3 reserved, collection size
+  const at = ctx.baseAddress + address;
+  const buf = await readUpTo(ctx, address, MIN_COLLECTION_SIZE, headerSize, 'global heap collection');
+  const c = cursor(buf, address);
+  signature(c, 'GCOL', 'global heap collection');
+  const version = u8(c);
+  if (version !== 1) throw new H5Error('Unsupported', `global heap collection version ${version}`, { offset: at });
+  skip(c, 3);
+  const size = readLength(c, L);
+  if (size < headerSize) throw new H5Error('Corrupt', `global heap collection size ${size} is too small`, { offset: at });
+  return { buf: buf.length < size ? await readAt(ctx, address, size, 'global heap collection') : buf.subarray(0, size), size };
 }
 
 /**

@@ -35,9 +35,36 @@ const LAST_KNOWN_TYPE = MESSAGE_TYPE_CACHE_IMAGE;
 
 /**
  * First read of a header: most dataset and group headers fit in 512 bytes, so one read usually
- * brings chunk 0 whole (v2 prefixes are at most 4+1+1+16+4+8 = 34 bytes).
+ * brings chunk 0 whole (v2 prefixes are at most 4+1+1+16+4+8 = 34 bytes). Where the file's headers
+ * turn out larger, later first reads are sized by them (see firstReadSize).
  */
 const FIRST_READ = 512;
+/** The largest adaptive first read, and how many recent headers it looks back on. */
+const MAX_FIRST_READ = 16 * 1024;
+const RECENT_HEADERS = 64;
+
+/** Per file (keyed by the context's shared parse cache): chunk-0 sizes of the headers read last. */
+const recentSizes = new WeakMap<object, number[]>();
+
+/**
+ * The first read's size: FIRST_READ, or the largest chunk 0 among the file's last RECENT_HEADERS
+ * headers when that is larger (rounded up to 64 bytes, at most MAX_FIRST_READ). A walk reads a
+ * level's headers together, so headers like the siblings read before them come in one read
+ * instead of two waves; it never goes below FIRST_READ, so a level of small headers after a
+ * level of large ones costs bytes, not a wave.
+ */
+function firstReadSize(ctx: FormatContext): number {
+  const sizes = recentSizes.get(ctx.parsed);
+  if (!sizes?.length) return FIRST_READ;
+  return Math.min(MAX_FIRST_READ, Math.max(FIRST_READ, Math.ceil(Math.max(...sizes) / 64) * 64));
+}
+
+function noteChunk0(ctx: FormatContext, size: number): void {
+  let sizes = recentSizes.get(ctx.parsed);
+  if (!sizes) recentSizes.set(ctx.parsed, (sizes = []));
+  sizes.push(size);
+  if (sizes.length > RECENT_HEADERS) sizes.shift();
+}
 /** The v1 prefix: version, reserved, message count, reference count, chunk size, 4 bytes to align to 8. */
 const V1_PREFIX = 16;
 
@@ -95,14 +122,14 @@ export async function readObjectHeaderRaw(ctx: FormatContext, address: number): 
   });
 }
 
-/** Up to FIRST_READ bytes: a short read is fine, a small header may sit at the very end of the file. */
+/** Up to firstReadSize() bytes: a short read is fine, a small header may sit at the very end of the file. */
 async function readPrefix(ctx: FormatContext, address: number): Promise<Uint8Array> {
   await cooperate(ctx.signal);
   const abs = ctx.baseAddress + address;
   if (!Number.isSafeInteger(abs) || address < 0) {
     throw new H5Error('Corrupt', `object header at a bad address ${address}`, { offset: abs, source: ctx.source.key });
   }
-  const out = await ctx.source.read(abs, FIRST_READ, { signal: ctx.signal });
+  const out = await ctx.source.read(abs, firstReadSize(ctx), { signal: ctx.signal });
   // Enough to tell the versions apart; a shorter prefix field read below fails as 'Corrupt' by itself.
   if (out.length < 8) {
     throw new H5Error('Corrupt', `object header at address ${address} runs past the end of the file`, { offset: abs, source: ctx.source.key });
@@ -117,6 +144,7 @@ async function readV1(ctx: FormatContext, address: number, head: Uint8Array): Pr
   const referenceCount = u32(c);
   const chunk0Size = u32(c);
   const chunk0 = { address: address + V1_PREFIX, size: chunk0Size };
+  noteChunk0(ctx, V1_PREFIX + chunk0Size);
   const bytes0 =
     V1_PREFIX + chunk0Size <= head.length
       ? head.subarray(V1_PREFIX, V1_PREFIX + chunk0Size)
@@ -150,6 +178,7 @@ async function readV2(ctx: FormatContext, address: number, head: Uint8Array): Pr
   const size0 = uint(c, 1 << (flags & 0x03), 'object header chunk size');
   const prefix = c.pos;
   const total = prefix + size0 + 4;
+  noteChunk0(ctx, total);
   const bytes0 = total <= head.length ? head.subarray(0, total) : await readAt(ctx, address, total, 'object header');
   await walkChunks(ctx, result, { address, size: total, bytes: bytes0 }, (chunk, isFirst) =>
     parseChunkV2(ctx, chunk, isFirst ? prefix : 4, isFirst, (flags & 0x04) !== 0),

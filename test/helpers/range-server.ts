@@ -1,12 +1,13 @@
 /**
- * A real HTTP server on 127.0.0.1 that serves byte buffers with Range support (single and suffix
- * ranges, HEAD, ETag, Last-Modified, 416) and misbehaves on demand, one request at a time, the
+ * A real HTTP server on 127.0.0.1 that serves byte buffers with Range support (single, suffix and
+ * multi-range GETs, HEAD, ETag, Last-Modified, 416) and misbehaves on demand, one request at a time, the
  * way real servers and networks do. It records every request so tests count them.
  * Unknown paths get an S3-style 404 (NoSuchKey), so the S3 driver can use it as an endpoint.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { answerRanges } from '../../bench/byteranges.js';
 
 export type Fault = (
   | { type: 'status'; status: number; body?: string; contentType?: string; headers?: Record<string, string> }
@@ -61,6 +62,8 @@ export class RangeServer {
   headStatus: number | undefined;
   /** Called for each request after the queue is consulted; a returned fault applies to it. */
   hook: ((req: RecordedRequest, index: number) => Fault | undefined) | undefined;
+  /** Serve several ranges in one GET as multipart/byteranges (true); false ignores them and sends the whole body, as S3 does. */
+  multiRange = true;
   sendEtag: boolean;
   sendLastModified: boolean;
   /** Responses whose connection the client closed before they were complete (a cancelled GET). */
@@ -106,12 +109,13 @@ export class RangeServer {
     this.queue.push(...faults);
   }
 
-  /** Forgets recorded requests, queued faults, the hook and the HEAD refusal. */
+  /** Forgets recorded requests, queued faults, the hook and the HEAD refusal; serves multi-range again. */
   reset(): void {
     this.requests.length = 0;
     this.queue = [];
     this.hook = undefined;
     this.headStatus = undefined;
+    this.multiRange = true;
   }
 
   count(method = 'GET'): number {
@@ -174,6 +178,12 @@ export class RangeServer {
     }
     if (rec.method !== 'GET') return xmlError(res, 405, 'MethodNotAllowed', 'Only GET and HEAD.');
 
+    if (rec.range?.includes(',') && this.multiRange && fault === undefined) {
+      // Several ranges: a multipart/byteranges answer, as nginx and Apache give.
+      const answer = answerRanges(rec.range, size, (start, end) => file.bytes.subarray(start, end + 1));
+      res.writeHead(answer.status, { ...headers, ...answer.headers });
+      return void res.end(Buffer.concat(answer.body));
+    }
     const range = fault?.type === 'ignore-range' ? undefined : parseRange(rec.range, size);
     if (range === 'unsatisfiable') {
       res.writeHead(416, { ...headers, 'Content-Range': `bytes */${size}`, 'Content-Type': 'application/xml' });
