@@ -29,7 +29,10 @@ describe.each(targetNames())('persistent metadata cache over S3 (%s)', (name) =>
     destroy: () => {},
   };
   const readOnce = async () => {
-    const f = await open(`s3://${t.bucket}/warm.h5`, { s3: { client, retry: { attempts: 2, baseDelayMs: 1 } }, metadataCache: new DirectoryMetadataStore(dir) });
+    const f = await open(`s3://${t.bucket}/warm.h5`, { s3: { client, retry: { attempts: 2, baseDelayMs: 1 } }, metadataCache: new DirectoryMetadataStore(dir),
+      // A 64 KiB first read: the 160 KB file would otherwise come whole, and the slice need no GET.
+      cache: { initialReadSize: 65536 },
+    });
     const r = await f.readDataset('/x', [[15_000, 15_010]]);
     const requests = f.stats().requests;
     await f.close();

@@ -74,7 +74,9 @@ describe('PriorityLimit: one concurrency limit, metadata first', () => {
 
   it('in a BlockCache, a metadata read issued behind a queue of chunk GETs goes out next', async () => {
     const bytes = new Uint8Array(1 << 20).map((_, i) => i % 251);
-    const src = new RecordingSource(bytes, { delayMs: 5 });
+    // 50 ms per GET: the metadata read is planned (cold code, a loaded machine) well before the
+    // first two chunk GETs free their slots, so the order shows the priority, not the timing.
+    const src = new RecordingSource(bytes, { delayMs: 50 });
     const cache = new BlockCache(src, { concurrency: 2, blockSize: 4096, directMaxGap: 0 });
     // Ten scattered chunk ranges that cannot coalesce: 2 run, 8 wait.
     const chunks = cache.readDirectRanges(Array.from({ length: 10 }, (_, i) => ({ offset: 100_000 + i * 50_000, length: 1000 })));

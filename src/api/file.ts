@@ -376,7 +376,7 @@ async function readFirst(cache: BlockCache, total: number, signal: AbortSignal |
   if (want > rest) {
     // The head's GET is planned on the next macrotask; the rest waits for it, so they stay two GETs.
     await new Promise<void>((resolve) => scheduleMacrotask(resolve));
-    cache.read(rest, want - rest, { signal }).catch(() => {}); // its waiters see any failure themselves
+    cache.readNow(rest, want - rest, { signal }).catch(() => {}); // its waiters see any failure themselves
   }
   await first;
 }

@@ -106,6 +106,8 @@ interface PendingRead {
   resolve(bytes: Uint8Array): void;
   reject(error: unknown): void;
   stopWaiting?: () => void;
+  /** Planned at the next turn even while other metadata GETs are in flight (readNow). */
+  now?: boolean;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -186,6 +188,21 @@ export class BlockCache implements ByteSource {
       return Promise.reject(e);
     }
     return this.enqueue(offset, length, options?.signal);
+  }
+
+  /**
+   * Like read(), but planned at the next turn even while other metadata GETs are in flight, not
+   * held for the wave they belong to: for a read known in advance to be needed, such as the rest
+   * of open()'s first read, which must go out beside its head, not after it.
+   */
+  readNow(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array> {
+    try {
+      checkRange(offset, length, this.key);
+      throwIfAborted(options?.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.enqueue(offset, length, options?.signal, true);
   }
 
   /** Reads many ranges planned as one batch (with any other reads of this turn). */
@@ -339,7 +356,7 @@ export class BlockCache implements ByteSource {
 
   // ---- reads of blocks ----
 
-  private enqueue(offset: number, length: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
+  private enqueue(offset: number, length: number, signal: AbortSignal | undefined, now = false): Promise<Uint8Array> {
     const size = this.size;
     let end = offset + length;
     if (length === 0 || (size !== undefined && offset >= size)) return Promise.resolve(EMPTY);
@@ -347,7 +364,7 @@ export class BlockCache implements ByteSource {
     const cached = this.fromCache(offset, end);
     if (cached) return Promise.resolve(cached);
     return new Promise<Uint8Array>((resolve, reject) => {
-      const read: PendingRead = { offset, end, signal, parts: [], waitingOn: new Set(), settled: false, resolve, reject };
+      const read: PendingRead = { offset, end, signal, parts: [], waitingOn: new Set(), settled: false, resolve, reject, now };
       if (signal) {
         read.stopWaiting = onAbort(signal, () => this.abortRead(read));
       }
@@ -394,7 +411,7 @@ export class BlockCache implements ByteSource {
     this.flushScheduled = false;
     if (this.queue.length === 0) return;
     const waited = Date.now() - this.queuedAt;
-    if (this.fetchesInFlight > 0 && waited < this.opts.waveHoldMs) {
+    if (this.fetchesInFlight > 0 && waited < this.opts.waveHoldMs && !this.queue.some((r) => r.now)) {
       // Planned when the last GET in flight settles, or when the hold runs out.
       this.holdTimer ??= setTimeout(() => {
         this.holdTimer = undefined;
@@ -531,7 +548,9 @@ export class BlockCache implements ByteSource {
     // Stays set while a big plan's GETs are still out: a small plan in between does not end the wave.
     this.bigWave = (this.bigWave && this.fetchesInFlight > 0) || fetches.length > this.opts.concurrency;
     const many = this.source.readRanges !== undefined && this.source.multiRange !== false && this.source.size !== undefined;
-    const per = Math.min(this.opts.maxRangesPerRequest, Math.ceil(fetches.length / this.opts.concurrency));
+    // Packed into at most largeConcurrency requests: a pack is bandwidth-bound like any large GET,
+    // and fewer, fuller requests cost less (S3-style request charges, server work).
+    const per = Math.min(this.opts.maxRangesPerRequest, Math.ceil(fetches.length / this.opts.largeConcurrency));
     const B = this.blockSize;
     if (!many || per <= 1) {
       // Without multi-range (S3, local files), a big batch of small ranges gets more connections.
