@@ -64,11 +64,11 @@ function zarray(ds: Dataset): ZarrArray | { reason: string } {
   const type = zarrType(ds);
   if ('reason' in type) return type;
   const layout = ds.info.layout;
-  if (layout.class === 'virtual') return { reason: 'virtual dataset' };
   if (ds.info.external) return { reason: 'external raw storage' };
   let filters: ZarrFilter[] | null = null;
   let compressor: ZarrFilter | null = null;
-  let inline = type.vlen !== undefined || type.decoded === true;
+  // A virtual dataset's values come from its sources: read through coh5 and inlined.
+  let inline = type.vlen !== undefined || type.decoded === true || layout.class === 'virtual';
   for (const f of ds.filters) {
     // Zarr v2 applies its filters before the compressor: shuffle must precede deflate, as in HDF5.
     if (f.id === SHUFFLE && !compressor) (filters ??= []).push({ id: 'shuffle', elementsize: ds.datatype.size });
@@ -275,7 +275,7 @@ async function inlineChunk(ds: Dataset, z: ZarrArray): Promise<Record<string, Re
   const shape = ds.shape!;
   const count = shape.reduce((a, b) => a * b, 1);
   if (count === 0) return {};
-  const why = z.type.vlen ? 'variable-length data' : z.type.decoded ? 'integers with a non-standard bit layout' : ds.filters.length ? `filter ${ds.filters.map((f) => f.name).join(', ')} (not in numcodecs)` : 'chunks Zarr cannot take as stored';
+  const why = z.type.vlen ? 'variable-length data' : ds.info.layout.class === 'virtual' ? 'a virtual dataset' : z.type.decoded ? 'integers with a non-standard bit layout' : ds.filters.length ? `filter ${ds.filters.map((f) => f.name).join(', ')} (not in numcodecs)` : 'chunks Zarr cannot take as stored';
   const guess = count * (z.type.vlen ? 16 : ds.datatype.size);
   if (guess > INLINE_MAX_BYTES) return { reason: `${why}, too large to inline (about ${guess} bytes > ${INLINE_MAX_BYTES})` };
   let chunk: Uint8Array;
