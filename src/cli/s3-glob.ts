@@ -34,19 +34,22 @@ export function globPattern(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-/** The s3:// URLs of the keys the glob matches, in S3's key order (UTF-8 binary); none is a 'NotFound'. */
-export async function expandS3Glob(url: string, options: S3Options = {}, signal?: AbortSignal): Promise<string[]> {
+/**
+ * The s3:// URLs of the keys the glob matches, in S3's key order (UTF-8 binary); none is a
+ * 'NotFound'. `pageSize` asks for fewer keys a page than the server's default (1,000 on AWS).
+ */
+export async function expandS3Glob(url: string, options: S3Options & { pageSize?: number } = {}, signal?: AbortSignal): Promise<string[]> {
   const location = parseS3Url(url, { endpoint: options.endpoint });
   const glob = location.key;
   const prefix = glob.slice(0, glob.search(/[*?[]/));
   const pattern = globPattern(glob);
   const sdk = (options.sdk ?? (await loadS3Sdk())) as unknown as typeof import('@aws-sdk/client-s3');
-  const client = withoutNodeVersionWarning(() => new sdk.S3Client(clientConfig(location, options)));
+  const client = options.client ?? withoutNodeVersionWarning(() => new sdk.S3Client(clientConfig(location, options)));
   const keys: string[] = [];
   try {
     let token: string | undefined;
     do {
-      const page = await client.send(new sdk.ListObjectsV2Command({ Bucket: location.bucket, Prefix: prefix, ContinuationToken: token }), { abortSignal: signal });
+      const page = await client.send(new sdk.ListObjectsV2Command({ Bucket: location.bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: options.pageSize }), { abortSignal: signal });
       for (const o of page.Contents ?? []) if (o.Key !== undefined && pattern.test(o.Key)) keys.push(o.Key);
       // Quirk: some S3-compatible servers leave IsTruncated unset on the last page; the token decides.
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -57,7 +60,7 @@ export async function expandS3Glob(url: string, options: S3Options = {}, signal?
     const code = status === 403 || status === 401 ? 'AccessDenied' : status === 404 ? 'NotFound' : 'Network';
     throw new H5Error(code, `listing s3://${location.bucket}/${prefix}: ${(e as Error).message}`, { cause: e, ...(status ? { status } : {}) });
   } finally {
-    client.destroy();
+    if (!options.client) client.destroy();
   }
   if (!keys.length) throw new H5Error('NotFound', `no object matches ${url}`);
   return keys.map((k) => `s3://${location.bucket}/${k}`);
