@@ -120,16 +120,22 @@ export interface ZarrType {
   /** Heap data read and inlined: 'utf8' strings or 'array' sequences of `item` (numcodecs VLenUTF8 / VLenArray), or one 'utf32' string as numpy <U. */
   vlen?: 'utf8' | 'array' | 'utf32';
   item?: string;
-  /** Integers with a non-standard bit layout (N-bit): read as numbers, inlined as whole little-endian integers. */
+  /** Numbers with a non-standard bit layout (N-bit integers and floats): read as numbers, inlined as whole little-endian ones. */
   decoded?: boolean;
+  /** Space-padded strings: inlined with the trailing spaces turned to NULs, as HDF5 converts them for h5py. */
+  spacepad?: boolean;
+}
+
+/** Whether every value of a non-IEEE float layout is a float32 (size 4) or float64 (size 8) too: mantissa and exponent range within. */
+function fitsNative(dt: Extract<Datatype, { class: 'float' }>): boolean {
+  if (dt.size !== 4 && dt.size !== 8) return false;
+  const [mantissa, bias] = dt.size === 4 ? [23, 127] : [52, 1023];
+  return dt.mantissaSize <= mantissa && dt.exponentBias <= bias && 2 ** dt.exponentSize - 2 - dt.exponentBias <= bias;
 }
 
 export function zarrType(ds: Dataset): ZarrType | { reason: string } {
   const dt = ds.datatype;
   if (isBool(dt)) return { dtype: '|b1' };
-  // h5py strips the trailing spaces of space-padded strings; Zarr's |S keeps them.
-  if (dt.class === 'string' && dt.padding === 'spacepad') return { reason: 'space-padded strings (h5py strips the padding, Zarr keeps it)' };
-  if (dt.class === 'string') return { dtype: `|S${dt.size}` };
   // h5netcdf reads a scalar variable-length string as numpy <U of its length (fixed when inlined), a scalar sequence as its base type.
   if (dt.class === 'vlen' && dt.kind === 'string' && !ds.shape!.length) return { dtype: '<U1', vlen: 'utf32' };
   if (dt.class === 'vlen' && !ds.shape!.length) return { reason: 'scalar variable-length sequence (h5netcdf reads it as its base type)' };
@@ -151,6 +157,9 @@ export function zarrType(ds: Dataset): ZarrType | { reason: string } {
     if (dt.class === 'integer' && [1, 2, 4, 8].includes(dt.size)) {
       return { dtype: `${dt.size === 1 ? '|' : '<'}${dt.signed ? 'i' : 'u'}${dt.size}`, decoded: true };
     }
+    // N-bit floats: h5py reads them as the native float of their size, which here holds every value exactly.
+    if (dt.class === 'float' && dt.order !== 'vax' && fitsNative(dt)) return { dtype: `<f${dt.size}`, decoded: true };
+    if (dt.class === 'string' && dt.padding === 'spacepad') return { dtype: `|S${dt.size}`, spacepad: true };
     return { reason: dt.class === 'compound' || code.reason.startsWith('complex') ? code.reason : `datatype ${ds.dtype} (${code.reason})` };
   }
   return { dtype: code };
