@@ -70,7 +70,8 @@ function numpyDtype(dt: Datatype): ZarrDtype | Why {
   }
   if (dt.class === 'compound') return complexPair(dt) ?? compound(dt);
   if (dt.class === 'opaque') return opaque(dt);
-  if (dt.class === 'vlen') return { reason: `variable-length ${dt.kind === 'string' ? 'strings' : 'sequences'} (Zarr v2 structured dtypes cannot hold objects)` };
+  // Of numcodecs' codecs only Pickle rebuilds structured arrays holding objects, and references that run code when read are not written.
+  if (dt.class === 'vlen') return { reason: `variable-length ${dt.kind === 'string' ? 'strings' : 'sequences'} (a structured dtype holds objects only through numcodecs' Pickle, which runs code when read)` };
   // Enums are stored as their integer base and bitfields as unsigned integers: Zarr reads the same numbers.
   // HDF5 2.0's complex class stores (real, imaginary) pairs of floats, numpy's complex64/complex128 bytes.
   const base = dt.class === 'enum' || dt.class === 'complex' ? dt.base : dt;
@@ -150,7 +151,7 @@ export function zarrType(ds: Dataset): ZarrType | { reason: string } {
     return code ? { dtype: '|O', vlen: 'array', item: code } : { reason: `variable-length sequence of ${dt.base.class}` };
   }
   // zarr-python 2 cannot view a chunk as a subarray dtype, and expanding it into dimensions reads back other than h5netcdf shows it.
-  if (dt.class === 'array') return { reason: `array datatype ${ds.dtype} (h5netcdf shows a subarray dtype, which zarr-python 2 cannot read)` };
+  if (dt.class === 'array') return { reason: `array datatype ${ds.dtype} (h5netcdf shows a subarray dtype; zarr 2.13 cannot view a chunk as one)` };
   const code = numpyDtype(dt);
   if (typeof code === 'object' && 'reason' in code) {
     // N-bit integers: read through coh5 as whole integers.
@@ -159,6 +160,7 @@ export function zarrType(ds: Dataset): ZarrType | { reason: string } {
     }
     // N-bit floats: h5py reads them as the native float of their size, which here holds every value exactly.
     if (dt.class === 'float' && dt.order !== 'vax' && fitsNative(dt)) return { dtype: `<f${dt.size}`, decoded: true };
+    if (dt.class === 'float' && dt.size > 8) return { reason: `${dt.size * 8}-bit float (numpy's float128 is x87's 80 bits on x86-64 but IEEE binary128 on arm64: one reference would read differently by platform)` };
     if (dt.class === 'string' && dt.padding === 'spacepad') return { dtype: `|S${dt.size}`, spacepad: true };
     return { reason: dt.class === 'compound' || code.reason.startsWith('complex') ? code.reason : `datatype ${ds.dtype} (${code.reason})` };
   }
