@@ -237,7 +237,7 @@ def reason_kind(reason):
     kind = re.sub(r'^datatype \S+ ', 'datatype ', kind)
     kind = re.sub(r'^array datatype \S+ ', 'array datatype ', kind)
     kind = re.sub(r'external link to \S+', 'external link', kind)
-    return re.sub(r'(?<![\w.])\d+(?![\w.])', 'N', kind)
+    return re.sub(r'(?<![\w.-])\d+(?![\w.-])', 'N', kind)
 
 
 def main():
