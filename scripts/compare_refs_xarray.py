@@ -9,7 +9,7 @@ groups from that one handle) and its references once; files h5netcdf cannot open
 groups form a cycle, are skipped with the reason. Prints one line per unequal variable, a
 per-reason count and the equal percentage; --json writes the same as data.
 """
-import argparse, collections, collections.abc, json, os, signal, subprocess, sys, tempfile, warnings
+import argparse, collections, collections.abc, json, os, re, signal, subprocess, sys, tempfile, warnings
 
 import fsspec
 import h5netcdf
@@ -228,6 +228,18 @@ def in_child(path, rec):
     return json.loads(text)
 
 
+def reason_kind(reason):
+    """A reason without its particulars (names, sizes, dtypes), to count variables by kind of reason."""
+    if not reason.startswith('not referenced: '):
+        return reason.split(':')[0] if not reason.startswith(('dtype', 'dims', 'attribute')) else reason.split(' ')[0]
+    kind = reason[len('not referenced: '):]
+    kind = re.sub(r'^attribute \S+:', 'attribute:', kind)
+    kind = re.sub(r'^datatype \S+ ', 'datatype ', kind)
+    kind = re.sub(r'^array datatype \S+ ', 'array datatype ', kind)
+    kind = re.sub(r'external link to \S+', 'external link', kind)
+    return re.sub(r'(?<![\w.-])\d+(?![\w.-])', 'N', kind)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('paths', nargs='+')
@@ -249,14 +261,14 @@ def main():
         print(f'H5NETCDF CANNOT READ {key}: {reason}')
     for path, reason in report['skipped_files']:
         print(f'SKIPPED FILE {path}: {reason}')
-    by = collections.Counter(r.split(':')[0] if not r.startswith(('dtype', 'dims', 'attribute')) else r.split(' ')[0] for _, r in report['unequal'])
+    by = collections.Counter(reason_kind(r) for _, r in report['unequal'])
     print('\nnot equal, by reason:')
     for r, n in by.most_common():
         print(f'  {n:5d}  {r}')
     pct = 100 * report['equal'] / report['total'] if report['total'] else 0
     print(f'\n{report["equal"]} of {report["total"]} variables equal ({pct:.2f}%) in {len(files) - len(report["skipped_files"])} files; {len(report["skipped_files"])} files skipped')
     if args.json:
-        json.dump({**report, 'percent': pct, 'files': len(files)}, open(args.json, 'w'), indent=1)
+        json.dump({**report, 'percent': pct, 'files': len(files), 'by_reason': by.most_common()}, open(args.json, 'w'), indent=1)
 
 
 if __name__ == '__main__':

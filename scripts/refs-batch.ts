@@ -5,7 +5,7 @@
  * OUTDIR/<n>.json holds {file, refs, skipped, warnings} or {file, error} for the n-th FILE.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { open } from '../src/node.js';
 import { buildReferences } from '../src/tools/kerchunk.js';
 
@@ -16,7 +16,8 @@ for (const [n, name] of files.entries()) {
   const path = resolve(name);
   let result: unknown;
   try {
-    const file = await open(path);
+    // Virtual-dataset sources beside the file are followed, as h5netcdf follows them (`coh5 refs --allow-external`).
+    const file = await open(path, { allowExternal: [dirname(path)] });
     try {
       result = { file: path, ...(await buildReferences(file, { url: path })) };
     } finally {

@@ -21,7 +21,8 @@ commands:
   inspect URL                    cloud-optimization report and the h5repack command that fixes it
   cat URL PATH [--slice S] [--format json|csv|npy]   data out (a pandas key: the frame)
   query URL PATH 'WHERE' [--fields a,b] [--limit N] [--format json|csv]   matching rows of a table
-  refs URL [-o refs.json]        kerchunk (version 1) references for Zarr readers
+  refs URL [-o refs.json]        kerchunk references for Zarr readers (--concat DIM for many
+                                 granules, s3:// globs; --format parquet -o DIR)
 
 'coh5 --version' prints the version. 'coh5 <command> --help' describes each command and the access options (--anonymous, --profile,
 --region, --endpoint, ...). Exit codes: 0 ok, 2 bad arguments, 3 not found, 4 network or other error.`;

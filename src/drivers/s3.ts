@@ -273,7 +273,7 @@ export const NODE_VERSION_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARN
  * the SDK's future releases, not about this read. The client is made with the SDK's own switch
  * set for that moment only; an app that set the switch itself (to anything) decides.
  */
-function withoutNodeVersionWarning<T>(make: () => T): T {
+export function withoutNodeVersionWarning<T>(make: () => T): T {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   if (env === undefined || env[NODE_VERSION_WARNING_SWITCH] !== undefined) return make();
   env[NODE_VERSION_WARNING_SWITCH] = 'true';
@@ -284,7 +284,7 @@ function withoutNodeVersionWarning<T>(make: () => T): T {
   }
 }
 
-function clientConfig(location: S3Location, o: S3Options): S3ClientConfig {
+export function clientConfig(location: S3Location, o: S3Options): S3ClientConfig {
   const config: S3ClientConfig = {
     region: o.region ?? location.region ?? env('AWS_REGION') ?? env('AWS_DEFAULT_REGION') ?? 'us-east-1',
     // Retries, with their counting and abort rules, are ours; SDK retries would multiply them.

@@ -15,6 +15,11 @@ export function base64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
+/** The bytes of a base64 text (the part of an inlined reference after `base64:`). */
+export function unbase64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
 /** HDF5's shuffle: byte k of every element, then byte k+1, ... (numcodecs' Shuffle is the same). */
 function shuffle(raw: Uint8Array, elementSize: number): Uint8Array {
   const n = Math.floor(raw.length / elementSize);

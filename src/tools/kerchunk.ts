@@ -64,11 +64,11 @@ function zarray(ds: Dataset): ZarrArray | { reason: string } {
   const type = zarrType(ds);
   if ('reason' in type) return type;
   const layout = ds.info.layout;
-  if (layout.class === 'virtual') return { reason: 'virtual dataset' };
   if (ds.info.external) return { reason: 'external raw storage' };
   let filters: ZarrFilter[] | null = null;
   let compressor: ZarrFilter | null = null;
-  let inline = type.vlen !== undefined || type.decoded === true;
+  // A virtual dataset's values come from its sources: read through coh5 and inlined.
+  let inline = type.vlen !== undefined || type.decoded === true || type.spacepad === true || layout.class === 'virtual';
   for (const f of ds.filters) {
     // Zarr v2 applies its filters before the compressor: shuffle must precede deflate, as in HDF5.
     if (f.id === SHUFFLE && !compressor) (filters ??= []).push({ id: 'shuffle', elementsize: ds.datatype.size });
@@ -275,7 +275,7 @@ async function inlineChunk(ds: Dataset, z: ZarrArray): Promise<Record<string, Re
   const shape = ds.shape!;
   const count = shape.reduce((a, b) => a * b, 1);
   if (count === 0) return {};
-  const why = z.type.vlen ? 'variable-length data' : z.type.decoded ? 'integers with a non-standard bit layout' : ds.filters.length ? `filter ${ds.filters.map((f) => f.name).join(', ')} (not in numcodecs)` : 'chunks Zarr cannot take as stored';
+  const why = z.type.vlen ? 'variable-length data' : ds.info.layout.class === 'virtual' ? 'a virtual dataset' : z.type.decoded ? 'numbers with a non-standard bit layout' : z.type.spacepad ? 'space-padded strings' : ds.filters.length ? `filter ${ds.filters.map((f) => f.name).join(', ')} (not in numcodecs)` : 'chunks Zarr cannot take as stored';
   const guess = count * (z.type.vlen ? 16 : ds.datatype.size);
   if (guess > INLINE_MAX_BYTES) return { reason: `${why}, too large to inline (about ${guess} bytes > ${INLINE_MAX_BYTES})` };
   let chunk: Uint8Array;
@@ -287,11 +287,21 @@ async function inlineChunk(ds: Dataset, z: ZarrArray): Promise<Record<string, Re
   } else if (z.type.vlen === 'utf8') chunk = vlenUtf8Chunk((await ds.read()).data as ArrayLike<string | null>);
   else if (z.type.vlen === 'array') chunk = vlenChunk(Array.from((await ds.read()).data as ArrayLike<ArrayBufferView>, (a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)));
   else if (z.type.decoded) {
-    const data = (await ds.read()).data as ArrayBufferView;
+    const read = (await ds.read()).data as ArrayBufferView;
+    // Floats of any layout are read as float64: narrowed back (exactly, see zarr-type.ts) where h5py gives float32.
+    const data = z.type.dtype === '<f4' && read instanceof Float64Array ? Float32Array.from(read) : read;
     chunk = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  } else chunk = await ds.readRaw();
+  } else if (z.type.spacepad) chunk = unpad(await ds.readRaw(), ds.datatype.size);
+  else chunk = await ds.readRaw();
   if (chunk.length > INLINE_MAX_BYTES) return { reason: `${why}, ${chunk.length} bytes: too large to inline` };
   return { [shape.length ? shape.map(() => 0).join('.') : '0']: `base64:${base64(chunk)}` };
+}
+
+/** Fixed strings of `size` bytes with their trailing spaces turned to NULs, as HDF5 converts space padding to h5py's null padding. */
+function unpad(bytes: Uint8Array, size: number): Uint8Array {
+  const out = bytes.slice();
+  for (let at = 0; at < out.length; at += size) for (let j = at + size - 1; j >= at && out[j] === 0x20; j--) out[j] = 0;
+  return out;
 }
 
 /** Dimension names per variable of one group, as netCDF-4 / h5netcdf name them (null when the group cannot be labelled). */
