@@ -112,6 +112,11 @@ function pyStringLiteral(s: string, at: number): string {
   });
 }
 
+/** An attribute pandas writes as a string (PyTables may give it as bytes) as a string. */
+export function attrText(v: unknown): string {
+  return typeof v === 'string' ? v : v instanceof Uint8Array ? new TextDecoder().decode(v) : String(v ?? '');
+}
+
 /** A dict's entry by string key, or undefined. */
 export function dictGet(d: PickleValue | undefined, key: string | number): PickleValue | undefined {
   return d instanceof Map ? d.get(key) : undefined;
