@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { H5Error, open, storeKeys, readFrame, queryFrame, type FrameColumn } from '../src/node.js';
+import { H5Error, open, query, storeKeys, readFrame, queryFrame, type FrameColumn } from '../src/node.js';
 import { unpickle } from '../src/pandas/pickle.js';
 
 const fx = (name: string) => resolve(__dirname, '../fixtures/query', name);
@@ -195,5 +195,35 @@ describe('pandas HDFStore against pandas: MultiIndex, nan_rep, dates', () => {
     const want = cases.selects[k].result;
     expect(want.index[0].values.length).toBeGreaterThan(0);
     expectFrame(await queryFrame(f, key, where), want);
+  });
+});
+
+describe('queryFrame: dates, durations and the pandas dialect', () => {
+  const bad: Array<[string, RegExp]> = [
+    ["index > '2020-13-01'", /position 8: cannot read "2020-13-01" as a date/],
+    ["date >= 'yesterday'", /position 8: cannot read "yesterday" as a date/],
+    ["(n > 3) & (td < 'soon')", /position 16: cannot read "soon" as a duration/],
+    ["n > Timestamp('2020-01-01')", /position 14: a Timestamp is compared only with a datetime column/],
+    ["td > Timestamp('2020-01-01')", /position 15: a Timestamp cannot be compared with a timedelta column/],
+    ['index > Timestamp(2020)', /position 8: function calls are not supported.*Timestamp\('2020-01-01'\)/],
+    ["index + Timestamp('2020') > 0", /position 18: a Timestamp is only compared/],
+  ];
+  it.each(bad)('refuses %s with a position', async (where, message) => {
+    const f = await open(fx('pandas_cases.h5'));
+    const err = await queryFrame(f, '/dated', where).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(H5Error);
+    expect((err as H5Error).code).toBe('Invalid');
+    expect((err as H5Error).message).toMatch(message);
+  });
+
+  it('reads & and | looser than comparisons, and = as ==, as HDFStore.select does', async () => {
+    const f = await open(fx('pandas_cases.h5'));
+    const a = await queryFrame(f, '/dated', 'n > 10 & n < 14 | n = 100');
+    expect(a.rows).toEqual([11, 12, 13, 100]);
+    const b = await queryFrame(f, '/dated', 'not (n > 2) and ~(n == 1)');
+    expect(b.rows).toEqual([0, 2]);
+    // The same clause on the table itself (PyTables' precedence) is refused with the hint.
+    const table = (await f.get('/dated/table')) as import('../src/node.js').Dataset;
+    await expect(query(table, 'n > 10 & n < 14')).rejects.toThrow(/binds tighter than comparisons/);
   });
 });

@@ -9,6 +9,7 @@ import type { H5File } from '../api/file.js';
 import type { Dataset, Group, CallOptions } from '../api/objects.js';
 import type { Column } from '../values/column.js';
 import type { ColumnRef } from '../query/columns.js';
+import type { TimeColumn } from '../query/time.js';
 import { queryBatches, type QueryOptions } from '../query/query.js';
 import { concatColumns } from '../query/gather.js';
 import { attrText, dictGet, unpickle, type PickleValue } from './pickle.js';
@@ -86,7 +87,7 @@ export async function queryFrame(file: H5File, key: string, where: string, optio
   if (type !== 'frame_table' && type !== 'series_table') {
     throw new H5Error('Invalid', `${key} is stored with format='fixed' (pandas_type ${type}); only format='table' frames can be queried`, { path: group.path });
   }
-  return runTable(group, key, attrs, where, options);
+  return runTable(group, key, attrs, where, { dialect: 'pandas', ...options });
 }
 
 async function storeGroup(file: H5File, key: string, options: CallOptions): Promise<Group> {
@@ -118,8 +119,10 @@ async function runTable(group: Group, key: string, attrs: Record<string, unknown
     const metaRaw = text(tattrs[`${vc}_meta`]);
     const meta = metaRaw === 'N.' ? '' : metaRaw;
     names.forEach((name, k) => {
+      const dtype = text(tattrs[`${vc}_dtype`]);
       const ref: ColumnRef = member.type.class === 'array' ? { path: [vc], type: member.type, index: k } : { path: [vc], type: member.type };
-      plans.set(String(name), { name: String(name), ref, dtype: text(tattrs[`${vc}_dtype`]), meta, info: dictGet(info, vc) });
+      ref.time = timeColumn(dtype);
+      plans.set(String(name), { name: String(name), ref, dtype, meta, info: dictGet(info, vc) });
     });
   }
   const indexMember = dt.members.find((m) => m.name === 'index');
@@ -147,8 +150,9 @@ async function runTable(group: Group, key: string, attrs: Record<string, unknown
   }
   const indexName = levels ? null : nameOf(dictGet(indexInfo, 'index_name')) ?? null;
   if (!levels && indexMember) {
-    columns.set('index', { path: ['index'], type: indexMember.type });
-    if (indexName && !plans.has(indexName)) columns.set(indexName, { path: ['index'], type: indexMember.type });
+    const ref: ColumnRef = { path: ['index'], type: indexMember.type, time: timeColumn(text(tattrs.index_kind)) };
+    columns.set('index', ref);
+    if (indexName && !plans.has(indexName)) columns.set(indexName, ref);
   }
   const outputs = levels ? [...levels, ...frameNames] : ['index', ...frameNames];
   const rows: number[] = [];
@@ -200,6 +204,12 @@ async function runTable(group: Group, key: string, attrs: Record<string, unknown
     index.push(await build(indexName ?? 'index', joined('index'), undefined, kind === 'integer' ? 'int64' : kind, indexInfo));
   }
   return { key, kind: text(attrs.pandas_type).startsWith('series') ? 'series' : 'frame', format: 'table', columns: frameColumns, index, rows };
+}
+
+/** A pandas kind 'datetime64[us]' or 'timedelta64[s]' as a column of int64 counts; pandas before 2 wrote no unit, meaning ns. */
+function timeColumn(kind: string): TimeColumn | undefined {
+  const m = /^(datetime64|timedelta64)(?:\[(s|ms|us|ns)\])?$/.exec(kind);
+  return m ? { kind: m[1] === 'datetime64' ? 'datetime' : 'timedelta', unit: (m[2] ?? 'ns') as TimeColumn['unit'] } : undefined;
 }
 
 function nameOf(v: PickleValue | undefined): string | undefined {

@@ -6,6 +6,7 @@
 import type { Datatype } from '../format/types.js';
 import { elementsPerItem, type Column, type CompoundColumn } from '../values/column.js';
 import type { ValueKind } from './evaluate.js';
+import type { TimeColumn } from './time.js';
 import { notQueryable, takeRows } from './gather.js';
 
 /** Where a named column lives in a batch read: member path, its datatype, and optionally one element of an array member. */
@@ -16,6 +17,8 @@ export interface ColumnRef {
   index?: number;
   /** Integer codes standing for these strings (a pandas categorical): a where-clause compares the strings. */
   labels?: string[];
+  /** int64 datetimes or timedeltas (a pandas column): a where-clause may compare them with date or duration strings. */
+  time?: TimeColumn;
 }
 
 /** The column a name refers to in a dataset of datatype `dt`, or null. `pos.x` walks nested compounds. */
