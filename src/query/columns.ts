@@ -51,7 +51,7 @@ export function memberColumn(data: Column, ref: ColumnRef): Column {
 
 /** What a where-clause may do with a column, or a reason it cannot be used in one. */
 export function kindOfType(dt: Datatype): ValueKind | string {
-  while (dt.class === 'array') dt = dt.base;
+  dt = elementType(dt);
   switch (dt.class) {
     case 'integer':
     case 'float':
@@ -90,13 +90,18 @@ export function predicateKind(ref: ColumnRef, name: string, path: string): Value
   return kind;
 }
 
+/** The element type of an array datatype (itself for any other). */
+export function elementType(dt: Datatype): Datatype {
+  while (dt.class === 'array') dt = dt.base;
+  return dt;
+}
+
 /** The matching rows of one column, as the result will hold it. */
 export function takeRef(data: Column, ref: ColumnRef, rows: ArrayLike<number>): Column {
   const col = memberColumn(data, ref);
   if (ref.index === undefined) return takeRows(col, ref.type, rows);
   const width = elementsPerItem(ref.type);
-  let base = ref.type;
-  while (base.class === 'array') base = base.base;
+  const base = elementType(ref.type);
   const picked = Array.from(rows, (r) => r * width + ref.index!);
   return takeRows(col, base, picked, 1);
 }

@@ -10,7 +10,7 @@ import type { Datatype } from '../format/types.js';
 import type { Column } from '../values/column.js';
 import { compileWhere, type ColumnView, type FieldKind } from './evaluate.js';
 import { parseWhere, type Dialect } from './parse.js';
-import { columnNames, findColumn, memberColumn, predicateKind, refLayout, takeRef, type ColumnRef } from './columns.js';
+import { columnNames, elementType, findColumn, memberColumn, predicateKind, refLayout, takeRef, type ColumnRef } from './columns.js';
 import { concatColumns, notQueryable } from './gather.js';
 
 export interface QueryOptions {
@@ -52,6 +52,8 @@ export interface QueryResult {
   columns: Record<string, Column>;
   /** The returned columns' names, in order. */
   fields: string[];
+  /** Each returned column's HDF5 datatype (an array member's, or its element type for one picked element). */
+  types: Record<string, Datatype>;
   /** Rows scanned and batches read, to show what `limit` saved. */
   scanned: number;
   batches: number;
@@ -204,5 +206,10 @@ export async function query(ds: Dataset, where: string, options: QueryOptions = 
     const p = parts[name];
     columns[name] = p ? concatColumns(p, ds.datatype) : firstBatch!.columns[name];
   }
-  return { rows, columns, fields: outputs, scanned, batches };
+  const types: Record<string, Datatype> = Object.create(null);
+  for (const name of outputs) {
+    const ref = options.columns?.get(name) ?? findColumn(ds.datatype, name);
+    if (ref) types[name] = ref.index === undefined ? ref.type : elementType(ref.type);
+  }
+  return { rows, columns, fields: outputs, types, scanned, batches };
 }
