@@ -4,7 +4,7 @@
  * queries by frame column names against the whole frame filtered here, the corpus's pandas files,
  * and the pickle reader's refusal to run anything.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { H5Error, open, query, storeKeys, readFrame, queryFrame, type FrameColumn } from '../src/node.js';
@@ -225,5 +225,83 @@ describe('queryFrame: dates, durations and the pandas dialect', () => {
     // The same clause on the table itself (PyTables' precedence) is refused with the hint.
     const table = (await f.get('/dated/table')) as import('../src/node.js').Dataset;
     await expect(query(table, 'n > 10 & n < 14')).rejects.toThrow(/binds tighter than comparisons/);
+  });
+});
+
+/**
+ * Every corpus pandas table (pandas 3.0.6 via PyTables 3.11.1), every key: where-clauses made from
+ * each column's own values (numbers, strings, categoricals, bools, datetimes with and without tz,
+ * timedeltas; every comparison, arithmetic, & | ^ ~, in), run by queryFrame and by filtering the
+ * whole frame here.
+ */
+describe('queryFrame on every corpus pandas table against the whole frame filtered here', () => {
+  const dir = resolve(__dirname, '../../shared/corpus/writers/pandas');
+  const files = readdirSync(dir).filter((n) => /^pandas_table_.*\.h5$/.test(n));
+  type Check = [string, (i: number) => boolean];
+  const PER_MS: Record<string, bigint> = { s: 1n, ms: 1n, us: 1000n, ns: 1000000n };
+  const PER_S: Record<string, bigint> = { s: 1n, ms: 1000n, us: 1000000n, ns: 1000000000n };
+
+  function checksFor(c: FrameColumn, n: number): Check[] {
+    const name = /^[A-Za-z_][A-Za-z0-9_]*$/.test(c.name) ? c.name : `\`${c.name}\``;
+    const vals = c.values as ArrayLike<any>;
+    const pick = vals[Math.floor(n / 3)];
+    const other = vals[Math.floor((2 * n) / 3)];
+    if (c.categories) {
+      const cats = c.categories as string[];
+      const k = pick < 0 ? 0 : pick;
+      return [[`${name} == ${JSON.stringify(cats[k])}`, (i) => vals[i] === k], [`${name} != ${JSON.stringify(cats[k])}`, (i) => vals[i] !== k]];
+    }
+    if (c.unit && c.dtype.startsWith('datetime64')) {
+      const ms = (pick as bigint) / PER_MS[c.unit]! * (c.unit === 's' ? 1000n : 1n);
+      const iso = new Date(Number(ms)).toISOString();
+      const t = c.unit === 's' ? ms / 1000n : ms * PER_MS[c.unit]!;
+      return [[`${name} >= '${iso}'`, (i) => vals[i] >= t], [`${name} < Timestamp('${iso.replace('T', ' ').replace('Z', '')}')`, (i) => vals[i] < t]];
+    }
+    if (c.unit) {
+      const s = (pick as bigint) / PER_S[c.unit]!;
+      return [[`${name} < ${s}`, (i) => vals[i] < s * PER_S[c.unit!]!], [`${name} >= '${s}s'`, (i) => vals[i] >= s * PER_S[c.unit!]!]];
+    }
+    if (c.dtype === 'bool') return [[name, (i) => Boolean(vals[i])], [`~${name}`, (i) => !vals[i]]];
+    if (c.dtype === 'str') {
+      const v = pick ?? 'x', w = other ?? 'y';
+      return [
+        [`${name} == ${JSON.stringify(v)}`, (i) => vals[i] === v],
+        [`${name} in (${JSON.stringify(v)}, ${JSON.stringify(w)})`, (i) => vals[i] === v || vals[i] === w],
+      ];
+    }
+    const big = typeof pick === 'bigint';
+    const v = pick as number | bigint;
+    return [
+      [`${name} > ${v}`, (i) => vals[i] > v],
+      [`${name} <= ${v}`, (i) => vals[i] <= v],
+      [`${name} == ${v}`, (i) => vals[i] == v],
+      [`${name} != ${v}`, (i) => vals[i] != v],
+      [`${name} * 2 - 1 < ${v}`, (i) => (big ? Number(vals[i]) : vals[i]) * 2 - 1 < Number(v)],
+      [`(${name} > ${v}) ^ (${name} >= ${other})`, (i) => (vals[i] > v) !== (vals[i] >= other)],
+    ];
+  }
+
+  it.each(files)('%s', async (file) => {
+    const f = await open(resolve(dir, file));
+    let ran = 0, selective = 0;
+    for (const key of await storeKeys(f)) {
+      const frame = await readFrame(f, key);
+      if (frame.format !== 'table') continue;
+      const n = (frame.index[0].values as ArrayLike<unknown>).length;
+      // The index by its name and as 'index'; the first columns (the wide frame has 120 of one kind).
+      const cols = [...frame.index, { ...frame.index[0], name: 'index' }, ...frame.columns.slice(0, 6)];
+      const checks = cols.flatMap((c) => checksFor(c, n));
+      const [a, b, y, z] = [checks[0], checks[1], checks.at(-2)!, checks.at(-1)!];
+      checks.push([`(${a[0]}) & (${z[0]})`, (i) => a[1](i) && z[1](i)], [`${b[0]} | ${y[0]}`, (i) => b[1](i) || y[1](i)]);
+      for (const [where, js] of checks) {
+        const want = Array.from({ length: n }, (_, i) => i).filter(js);
+        const got = await queryFrame(f, key, where);
+        expect({ key, where, rows: got.rows }).toEqual({ key, where, rows: want });
+        ran++;
+        if (want.length > 0 && want.length < n) selective++;
+      }
+    }
+    expect(ran).toBeGreaterThan(5);
+    expect(selective).toBeGreaterThan(ran / 2);
   });
 });

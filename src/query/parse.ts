@@ -4,7 +4,7 @@
  *   `|`  <  `^`  <  `&`  <  comparisons  <  `+ -`  <  `* / // %`  <  unary `- + ~`  <  `**`
  * so `a > 1 & b < 2` means `a > (1 & b) < 2`, as in PyTables; the checker rejects that with a
  * hint to write `(a > 1) & (b < 2)`. The 'pandas' dialect is what `HDFStore.select(where=)`
- * takes: `| or` < `& and` < `~ not` < comparisons, so `a > 1 & b < 2` is two comparisons, and
+ * takes: `| or` < `^` < `& and` < `~ not` < comparisons, so `a > 1 & b < 2` is two comparisons, and
  * `=` means `==`. Both take lists (`x in [1, 2]`, `x == [1, 2]` for `in`) and date and duration
  * literals (`Timestamp('2020-01-01')`, `Timedelta('1h')`). Every error names the 0-based
  * character position.
@@ -243,7 +243,7 @@ export function parseWhere(src: string, dialect: Dialect = 'pytables'): Expr {
     expect(close);
     return values;
   }
-  // pandas: `| or` < `& and` < `~ not` < comparisons, each comparison between two sums.
+  // pandas: `| or` < `^` < `& and` < `~ not` < comparisons, each comparison between two sums.
   const word = (ops: string[], words: string[]) => (peek().kind === 'op' && ops.includes(peek().text)) || (peek().kind === 'name' && words.includes(peek().text));
   const pandasNot = (): Expr => {
     if (word(['~'], ['not']) && !(tokens[at + 1]?.kind === 'name' && tokens[at + 1].text === 'in')) {
@@ -255,7 +255,7 @@ export function parseWhere(src: string, dialect: Dialect = 'pytables'): Expr {
     }
     return comparison();
   };
-  const pandasLevel = (op: '&' | '|', w: string, next: () => Expr) => (): Expr => {
+  const pandasLevel = (op: '&' | '|' | '^', w: string, next: () => Expr) => (): Expr => {
     let left = next();
     while (word([op], [w])) {
       const t = tokens[at++];
@@ -263,7 +263,7 @@ export function parseWhere(src: string, dialect: Dialect = 'pytables'): Expr {
     }
     return left;
   };
-  const pandasOr = pandasLevel('|', 'or', pandasLevel('&', 'and', pandasNot));
+  const pandasOr = pandasLevel('|', 'or', pandasLevel('^', '^', pandasLevel('&', 'and', pandasNot)));
   function operand(): Expr {
     return pandas ? sum() : or();
   }
