@@ -136,8 +136,15 @@ describe('pickle reader', () => {
     expect(m.get('b')).toEqual({ global: 'os.system', args: ['rm -rf /'] });
   });
 
-  it('refuses binary protocols with an H5Error', () => {
-    expect(() => unpickle('\x80\x04K\x01.')).toThrow(H5Error);
+  it('reads binary protocols as data, a STACK_GLOBAL call as an inert record with its BUILD state', () => {
+    expect(unpickle(Uint8Array.from([0x80, 4, 0x4b, 1, 0x2e]))).toBe(1);
+    // pickle.dumps(protocol=4) of an object whose __reduce__ is (os.system, ('rm -rf /',), {'x': 1.5}).
+    const p = '\x80\x04\x954\x00\x00\x00\x00\x00\x00\x00\x8c\x05posix\x94\x8c\x06system\x94\x93\x94\x8c\x08rm -rf /\x94\x85\x94R\x94}\x94\x8c\x01x\x94G?\xf8\x00\x00\x00\x00\x00\x00sb.';
+    expect(unpickle(p)).toEqual({ global: 'posix.system', args: ['rm -rf /'], state: new Map([['x', 1.5]]) });
+  });
+
+  it('refuses opcodes that instantiate or extend objects, with an H5Error', () => {
+    for (const op of ['i', 'o', '\x81', '\x92', '\x82']) expect(() => unpickle(`\x80\x04${op}.`)).toThrow(H5Error);
   });
 });
 
@@ -188,6 +195,16 @@ describe('pandas HDFStore against pandas: MultiIndex, nan_rep, dates', () => {
     expect(frame.index[0].values).toEqual(['a', 'a', 'b', 'b', null, 'c']);
     expect(frame.columns.map((c) => c.labels)).toEqual([['p', '1'], ['p', '2'], ['q', '1'], ['q', '2']]);
     expect(frame.columnNames).toEqual(['grp', 'sub']);
+  });
+
+  it('reads string columns of a fixed frame from their pickled object arrays, and refuses other Python objects', async () => {
+    const f = await open(fx('pandas_cases.h5'));
+    const frame = await readFrame(f, '/fixed/strings');
+    expect(frame.columns.map((c) => c.values)).toEqual([['a', null, 'ccc', 'é', 'nan'], ['x', 'y', null, 'z', 'w'], BigInt64Array.from([0n, 1n, 2n, 3n, 4n]), ['p0', null, 'p2', 'p3', 'p4']]);
+    const err = await readFrame(f, '/fixed/mixed').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(H5Error);
+    expect((err as H5Error).code).toBe('Unsupported');
+    expect((err as H5Error).message).toMatch(/block of Python objects holds a number; coh5 reads blocks of strings only/);
   });
 
   it.each(cases.selects.map((s, k) => [s.key, s.where, k] as const))('queryFrame(%s, %s) selects what store.select does', async (key, where, k) => {

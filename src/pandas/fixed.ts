@@ -8,7 +8,7 @@
 import { H5Error } from '../errors.js';
 import type { Dataset, Group, CallOptions } from '../api/objects.js';
 import type { Column } from '../values/column.js';
-import { attrText } from './pickle.js';
+import { attrText, unpickle, type PickleGlobal, type PickleValue } from './pickle.js';
 import type { Frame, FrameColumn } from './store.js';
 
 /** The smallest int64: pandas' NaT. */
@@ -20,9 +20,14 @@ export async function readFixed(group: Group, key: string, type: string, attrs: 
   const arrayColumn = async (name: string, dsName: string): Promise<FrameColumn> => {
     const ds = await dataset(dsName);
     const a = await ds.attrs(options);
-    if (ds.datatype.class === 'vlen' && ds.datatype.kind === 'sequence') throw pickledObjects(ds.path);
     let values = (await ds.read(undefined, options)).data;
     const kind = attrText(a.value_type ?? a.kind);
+    // A block of Python objects (string columns): one pickled numpy object array in row 0.
+    if (ds.datatype.class === 'vlen' && ds.datatype.kind === 'sequence') {
+      const strings = objectStrings((values as Column[])[0] as Uint8Array | undefined, ds.path);
+      // pandas 3 reads an object block of strings back as its str dtype.
+      return { name, values: strings, dtype: 'str' };
+    }
     const col: FrameColumn = { name, values, dtype: kind || numpyName(ds.dtype) };
     const unit = /^(datetime64|timedelta64)\[(\w+)\]$/.exec(kind);
     if (unit) {
@@ -89,7 +94,7 @@ export async function readFixed(group: Group, key: string, type: string, attrs: 
     const block = await arrayColumn('', `block${b}_values`);
     const vds = await dataset(`block${b}_values`);
     // Stored transposed: rows x items, so item j of row r is at r * items + j.
-    const nrows = vds.shape?.[0] ?? 0;
+    const nrows = items.length ? (block.values as ArrayLike<unknown>).length / items.length : 0;
     items.forEach((labels, j) => {
       const picked = Array.from({ length: nrows }, (_, r) => r * items.length + j);
       // PyTables stores a bool block as an 8-bit bitfield.
@@ -145,6 +150,27 @@ function pick(col: Column, idx: number[]): Column {
   throw new H5Error('Unsupported', 'a fixed-format block of compound values');
 }
 
-function pickledObjects(path: string): H5Error {
-  return new H5Error('Unsupported', 'this fixed-format block holds pickled Python objects, which coh5 never unpickles; store the frame with format=\'table\' (strings become fixed-width bytes)', { path });
+/**
+ * A fixed-format object block: a numpy object array pickled by PyTables' ObjectAtom, read as data
+ * (pickle.ts runs nothing): `_reconstruct(ndarray, ...)` whose BUILD state is (version, shape,
+ * dtype, fortran, values). Its strings in row-major (rows x items) order, None and NaN as null;
+ * any other Python value is refused.
+ */
+function objectStrings(raw: Uint8Array | undefined, path: string): Column {
+  const refuse = (why: string) => new H5Error('Unsupported', `this fixed-format block of Python objects ${why}; coh5 reads blocks of strings only`, { path });
+  if (!raw) throw refuse('is empty');
+  const rec = unpickle(raw) as PickleGlobal;
+  const state = rec && typeof rec === 'object' && 'global' in rec && /multiarray\._reconstruct$/.test(rec.global) ? (rec.state as PickleValue[]) : null;
+  if (!Array.isArray(state) || state.length < 5 || !Array.isArray(state[4])) throw refuse('is not a pickled numpy object array');
+  const shape = (state[1] as number[]).map(Number);
+  // numpy pickles an object array's items in C order even when it is Fortran-contiguous.
+  const flat = state[4] as PickleValue[];
+  const values = flat.map((v) => {
+    if (typeof v === 'string') return v;
+    if (v === null || (typeof v === 'number' && Number.isNaN(v))) return null;
+    throw refuse(`holds a ${v instanceof Map ? 'dict' : Array.isArray(v) ? 'list or tuple' : typeof v}`);
+  });
+  const size = shape.reduce((n, d) => n * d, 1);
+  if (values.length !== size) throw refuse(`holds ${values.length} values for shape ${JSON.stringify(shape)}`);
+  return values as Column;
 }
