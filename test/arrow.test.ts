@@ -196,7 +196,7 @@ describe('toArrow of the types Arrow has and a flat read does not', () => {
     expect(() => toArrow(refs)).toThrow(/column value: references have no Arrow type/);
   });
 
-  it('runs SQL on lists in DuckDB: an element of each array, list lengths, enum names', async () => {
+  it('runs SQL on lists in DuckDB: an element of each array, list lengths, enum names; missing strings as NULL', async () => {
     const f = await open(fx('arrow_types.h5'));
     const read = await ((await f.get('/records')) as Dataset).read();
     const db = await DuckDBInstance.create(':memory:');
@@ -216,6 +216,10 @@ describe('toArrow of the types Arrow has and a flat read does not', () => {
       records.filter((x) => x.color === 9).length,
     ];
     expect(r.getRows()[0]!.map(Number)).toEqual(want);
+    // pandas' missing strings (nan_rep) arrive as SQL NULLs.
+    await loadArrow(conn, 'strings', toArrow(await readFrame(await open(fx('pandas_cases.h5')), '/strings')));
+    const nulls = await conn.runAndReadAll('SELECT count(*) FILTER (WHERE s IS NULL), count(*) FILTER (WHERE t IS NULL), count(s) FROM strings');
+    expect(nulls.getRows()[0]!.map(Number)).toEqual([3, 2, 5]);
     conn.closeSync();
   });
 });
