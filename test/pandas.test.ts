@@ -223,6 +223,7 @@ describe('queryFrame: dates, durations and the pandas dialect', () => {
     ["n > Timestamp('2020-01-01')", /position 14: a Timestamp is compared only with a datetime column/],
     ["td > Timestamp('2020-01-01')", /position 15: a Timestamp cannot be compared with a timedelta column/],
     ['index > Timestamp(2020)', /position 8: function calls are not supported.*Timestamp\('2020-01-01'\)/],
+    ["index > constructor('2020')", /position 8: function calls are not supported \(constructor\(\.\.\.\)\) in/],
     ["index + Timestamp('2020') > 0", /position 18: a Timestamp is only compared/],
   ];
   it.each(bad)('refuses %s with a position', async (where, message) => {

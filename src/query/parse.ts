@@ -27,10 +27,10 @@ export type TimeLiteral = 'datetime' | 'timedelta';
 export type Dialect = 'pytables' | 'pandas';
 
 /** The calls that wrap a date or duration string, as pandas users write them. */
-const TIME_CALLS: Record<string, TimeLiteral> = {
-  Timestamp: 'datetime', 'pd.Timestamp': 'datetime', datetime64: 'datetime', 'np.datetime64': 'datetime',
-  Timedelta: 'timedelta', 'pd.Timedelta': 'timedelta', timedelta64: 'timedelta', 'np.timedelta64': 'timedelta',
-};
+const TIME_CALLS = new Map<string, TimeLiteral>([
+  ['Timestamp', 'datetime'], ['pd.Timestamp', 'datetime'], ['datetime64', 'datetime'], ['np.datetime64', 'datetime'],
+  ['Timedelta', 'timedelta'], ['pd.Timedelta', 'timedelta'], ['timedelta64', 'timedelta'], ['np.timedelta64', 'timedelta'],
+]);
 
 interface Token {
   kind: 'num' | 'str' | 'name' | 'op' | 'end';
@@ -155,13 +155,14 @@ export function parseWhere(src: string, dialect: Dialect = 'pytables'): Expr {
       if (t.kind === 'name') {
         at++;
         if (t.text === 'True' || t.text === 'False') return { kind: 'literal', value: t.text === 'True', bytes: false, pos: t.pos };
-        if (isOp('(') && TIME_CALLS[t.text] && tokens[at + 1]?.kind === 'str' && tokens[at + 2]?.text === ')') {
+        const time = TIME_CALLS.get(t.text);
+        if (isOp('(') && time && tokens[at + 1]?.kind === 'str' && tokens[at + 2]?.text === ')') {
           const str = tokens[at + 1];
           at += 3;
-          return { kind: 'literal', value: str.value!, bytes: false, pos: str.pos, time: TIME_CALLS[t.text] };
+          return { kind: 'literal', value: str.value!, bytes: false, pos: str.pos, time };
         }
         if (isOp('(')) {
-          const hint = TIME_CALLS[t.text] ? `: ${t.text}() takes one string, as in ${t.text}('2020-01-01')` : '';
+          const hint = time ? `: ${t.text}() takes one string, as in ${t.text}('2020-01-01')` : '';
           throw invalidAt(t.pos, `function calls are not supported (${t.text}(...))${hint}`, src);
         }
         return { kind: 'field', name: t.text, pos: t.pos };
