@@ -1,9 +1,9 @@
 """Fixtures for pandas/ beyond make_query_fixtures.py: fixed-format frames with a MultiIndex on
 the rows and/or the columns, fixed frames with string columns (pickled numpy object arrays),
-table frames with missing strings (nan_rep, pandas' default 'nan'
-and a custom one), and a frame with datetime/tz/timedelta/categorical data columns (indexed by
-PyTables) queried with date strings. The oracle is what pandas itself reads: read_hdf for every
-key, store.select(key, where) for every where-clause in SELECTS.
+table frames with missing strings (nan_rep, pandas' default 'nan' and a custom one), and a
+frame with datetime/tz/timedelta/categorical data columns queried with date strings. The
+oracle is what pandas itself reads: read_hdf for every key, store.select(key, where) for every
+where-clause in SELECTS.
 Run with /opt/venv316/bin/python (PyTables 3.11, pandas 3): npm run fixtures:pandas."""
 import json
 import os
@@ -88,9 +88,11 @@ def frames():
     if os.path.exists(PATH):
         os.remove(PATH)
     with pd.HDFStore(PATH, 'w', complevel=1, complib='zlib') as st:
-        st.append('dated', dated, data_columns=True, expectedrows=30)
-        st.append('strings', strings, data_columns=['s', 'k'])
-        st.append('strings_rep', strings, data_columns=['s'], nan_rep='--')
+        # index=False: PyTables' column indexes (about 60 datasets here) would triple the file; the
+        # corpus's pt_table_indexed.h5 and pandas_table_wide_full_index.h5 carry indexes.
+        st.append('dated', dated, data_columns=True, expectedrows=30, index=False)
+        st.append('strings', strings, data_columns=['s', 'k'], index=False)
+        st.append('strings_rep', strings, data_columns=['s'], nan_rep='--', index=False)
         st.put('fixed/multi_rows', multi_rows, format='fixed')
         st.put('fixed/multi_cols', multi_cols, format='fixed')
         st.put('fixed/multi_both', both, format='fixed')
@@ -141,7 +143,18 @@ def oracle():
         json.dump(out, f)
 
 
+def compress_object_blocks():
+    """pandas writes a block of Python objects as a VLArray without filters, in one 1 MiB chunk of
+    empty descriptors: h5repack compresses those two datasets so the fixture stays small."""
+    import subprocess
+    tmp = PATH + '.tmp'
+    objs = '/fixed/strings/block2_values,/fixed/mixed/block0_values'
+    subprocess.run(['h5repack', '-f', f'{objs}:GZIP=1', PATH, tmp], check=True)
+    os.replace(tmp, PATH)
+
+
 if __name__ == '__main__':
     frames()
+    compress_object_blocks()
     oracle()
     print('wrote fixtures/query/pandas_cases.h5')
