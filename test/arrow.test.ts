@@ -5,22 +5,45 @@
  * hands each Arrow table over through DuckDB's appender, column type by column type.
  */
 import { resolve } from 'node:path';
-import { DataType, type Table } from 'apache-arrow';
-import { DuckDBInstance, DuckDBTimestampTZValue, DuckDBTimestampValue, DuckDBIntervalValue, type DuckDBConnection } from '@duckdb/node-api';
+import { DataType, type Table, type Vector } from 'apache-arrow';
+import {
+  ARRAY, BIGINT, DOUBLE, INTEGER, LIST, DuckDBInstance, DuckDBTimestampTZValue, DuckDBTimestampValue, DuckDBIntervalValue, arrayValue, listValue,
+  type DuckDBArrayType, type DuckDBArrayValue, type DuckDBConnection, type DuckDBListType, type DuckDBListValue, type DuckDBType, type DuckDBValue,
+} from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { open, query, readFrame, compoundRecords, type CompoundColumn, type Dataset } from '../src/node.js';
 import { toArrow } from '../src/arrow.js';
 
 const fx = (name: string) => resolve(__dirname, '../fixtures/query', name);
 
+/** The DuckDB column type an Arrow type is appended as. */
+function sqlType(t: DataType): string {
+  if (DataType.isFixedSizeList(t)) return `${sqlType(t.children[0]!.type)}[${t.listSize}]`;
+  if (DataType.isList(t)) return `${sqlType(t.children[0]!.type)}[]`;
+  return DataType.isInt(t) ? (t.bitWidth === 64 ? 'BIGINT' : 'INTEGER') : DataType.isFloat(t) ? 'DOUBLE' : DataType.isBool(t) ? 'BOOLEAN'
+    : DataType.isTimestamp(t) ? (t.timezone ? 'TIMESTAMPTZ' : 'TIMESTAMP') : DataType.isDuration(t) ? 'INTERVAL' : 'VARCHAR';
+}
+
+/** The DuckDB type of a list column, so the appender converts its numbers as that type. */
+function duckType(t: DataType): DuckDBType {
+  if (DataType.isFixedSizeList(t)) return ARRAY(duckType(t.children[0]!.type), t.listSize);
+  if (DataType.isList(t)) return LIST(duckType(t.children[0]!.type));
+  return DataType.isFloat(t) ? DOUBLE : DataType.isInt(t) && t.bitWidth === 64 ? BIGINT : INTEGER;
+}
+
+/** A list cell's values as DuckDB values: nested lists become DuckDB arrays or lists in turn. */
+function duckList(v: Vector, t: DataType): DuckDBValue {
+  const child = (t as unknown as { children: Array<{ type: DataType }> }).children[0]!.type;
+  const items = Array.from({ length: v.length }, (_, k) => {
+    const x = v.get(k);
+    return DataType.isFixedSizeList(child) || DataType.isList(child) ? duckList(x as Vector, child) : (typeof x === 'bigint' ? x : Number(x));
+  });
+  return DataType.isFixedSizeList(t) ? arrayValue(items) : listValue(items);
+}
+
 /** An Arrow table into a new DuckDB table, through the appender. */
 async function loadArrow(conn: DuckDBConnection, name: string, table: Table): Promise<void> {
-  const cols = table.schema.fields.map((f) => {
-    const t = f.type;
-    const sql = DataType.isInt(t) ? (t.bitWidth === 64 ? 'BIGINT' : 'INTEGER') : DataType.isFloat(t) ? 'DOUBLE' : DataType.isBool(t) ? 'BOOLEAN'
-      : DataType.isTimestamp(t) ? (t.timezone ? 'TIMESTAMPTZ' : 'TIMESTAMP') : DataType.isDuration(t) ? 'INTERVAL' : 'VARCHAR';
-    return { name: f.name, sql, type: t, vector: table.getChild(f.name)! };
-  });
+  const cols = table.schema.fields.map((f) => ({ name: f.name, sql: sqlType(f.type), type: f.type, vector: table.getChild(f.name)! }));
   await conn.run(`CREATE TABLE "${name}" (${cols.map((c) => `"${c.name}" ${c.sql}`).join(', ')})`);
   const app = await conn.createAppender(name);
   for (let i = 0; i < table.numRows; i++) {
@@ -32,6 +55,8 @@ async function loadArrow(conn: DuckDBConnection, name: string, table: Table): Pr
       else if (c.sql === 'DOUBLE') app.appendDouble(v as number);
       else if (c.sql === 'BOOLEAN') app.appendBoolean(v as boolean);
       else if (c.sql === 'VARCHAR') app.appendVarchar(String(v));
+      else if (DataType.isFixedSizeList(c.type)) app.appendArray(duckList(v as Vector, c.type) as DuckDBArrayValue, duckType(c.type) as DuckDBArrayType);
+      else if (DataType.isList(c.type)) app.appendList(duckList(v as Vector, c.type) as DuckDBListValue, duckType(c.type) as DuckDBListType);
       else {
         // Raw int64 counts of the column's unit (Arrow's getters give milliseconds as numbers).
         const raw = (c.vector.data[0]!.values as BigInt64Array)[i]!;
@@ -114,6 +139,87 @@ describe('SQL with DuckDB on HDF5 tables', () => {
     // Timestamps arrive as instants: the first tz-aware value is 2020-01-01T00:00+01:00.
     const ts = await conn.runAndReadAll("SELECT epoch_us(tz) FROM frame LIMIT 1");
     expect(BigInt(String(ts.getRows()[0]![0]))).toBe((frame.columns.find((c) => c.name === 'tz')!.values as BigInt64Array)[0]);
+    conn.closeSync();
+  });
+});
+
+describe('toArrow of the types Arrow has and a flat read does not', () => {
+  it('gives array members FixedSizeLists (nested for 2-D), sequences Lists, bool enums Bool, enums dictionaries, opaque FixedSizeBinary', async () => {
+    const f = await open(fx('arrow_types.h5'));
+    const ds = (await f.get('/records')) as Dataset;
+    const read = await ds.read();
+    const t = toArrow(read);
+    const type = (name: string) => String(t.schema.fields.find((x) => x.name === name)!.type);
+    expect(t.numRows).toBe(40);
+    expect(type('vec')).toBe('FixedSizeList[3]<Float32>');
+    expect(type('mat')).toBe('FixedSizeList[2]<FixedSizeList[2]<Int16>>');
+    expect(type('seq')).toBe('List<Int32>');
+    expect(type('ok')).toBe('Bool');
+    expect(type('color')).toBe('Dictionary<Int32, Utf8>');
+    expect(type('raw')).toBe('FixedSizeBinary[3]');
+    const records = compoundRecords(read.data as CompoundColumn);
+    const row = 7;
+    expect(Array.from(t.getChild('vec')!.get(row) as Vector)).toEqual(Array.from(records[row]!.vec as Float32Array));
+    const mat = t.getChild('mat')!.get(row) as Vector;
+    expect([0, 1].map((k) => Array.from(mat.get(k) as Vector))).toEqual([[-22, -21], [-20, -19]]);
+    expect(Array.from(t.getChild('seq')!.get(row) as Vector)).toEqual(Array.from(records[row]!.seq as Int32Array));
+    expect(t.getChild('ok')!.get(row)).toBe(false);
+    expect(t.getChild('ok')!.get(6)).toBe(true);
+    expect(t.getChild('color')!.get(row)).toBe('green');
+    expect(Array.from(t.getChild('raw')!.get(row) as Uint8Array)).toEqual([7, 8, 9]);
+    expect(t.getChild('z.i')!.get(row)).toBe(-14);
+  });
+
+  it('gives a 2-D read one FixedSizeList column, and a query of an array member its lists', async () => {
+    const f = await open(fx('arrow_types.h5'));
+    const m = toArrow(await ((await f.get('/matrix_rows')) as Dataset).read());
+    expect(String(m.schema.fields[0]!.type)).toBe('FixedSizeList[3]<Float64>');
+    expect(m.numRows).toBe(10);
+    expect(Array.from(m.getChild('value')!.get(4) as Vector)).toEqual([12, 13, 14]);
+    const q = await query((await f.get('/records')) as Dataset, '(id > 30) & ok', { fields: ['id', 'vec'] });
+    expect(q.rows).toEqual([33, 36, 39]);
+    const tq = toArrow(q);
+    expect(tq.numRows).toBe(3);
+    expect(Array.from(tq.getChild('vec')!.get(1) as Vector)).toEqual([27, 27.25, 27.5]);
+  });
+
+  it('keeps the missing strings of a pandas frame (nan_rep) as nulls', async () => {
+    const f = await open(fx('pandas_cases.h5'));
+    const t = toArrow(await readFrame(f, '/strings'));
+    expect(Array.from({ length: 8 }, (_, i) => t.getChild('s')!.get(i))).toEqual(['x', null, 'y', null, 'x', null, '', 'z']);
+    expect(t.getChild('s')!.nullCount).toBe(3);
+  });
+
+  it('refuses references, naming the column', async () => {
+    const f = await open(fx('arrow_types.h5'));
+    const refs = await ((await f.get('/refs')) as Dataset).read();
+    expect(() => toArrow(refs)).toThrow(/column value: references have no Arrow type/);
+  });
+
+  it('runs SQL on lists in DuckDB: an element of each array, list lengths, enum names; missing strings as NULL', async () => {
+    const f = await open(fx('arrow_types.h5'));
+    const read = await ((await f.get('/records')) as Dataset).read();
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    await loadArrow(conn, 'records', toArrow(read));
+    const r = await conn.runAndReadAll(
+      "SELECT sum(vec[2]), sum(mat[2][1]), sum(len(seq)), count(*) FILTER (WHERE ok), count(*) FILTER (WHERE color = 'blue') FROM records",
+    );
+    const records = compoundRecords(read.data as CompoundColumn);
+    const mat = (read.data as CompoundColumn).fields.mat as Int16Array;
+    const want = [
+      records.reduce((s, x) => s + (x.vec as Float32Array)[1]!, 0),
+      // mat[2][1] in SQL (1-based) is element [1][0] of each row's 2x2, flat index 2 of its 4.
+      Array.from({ length: 40 }, (_, r) => mat[r * 4 + 2]!).reduce((x, y) => x + y, 0),
+      records.reduce((s, x) => s + (x.seq as Int32Array).length, 0),
+      records.filter((x) => x.ok).length,
+      records.filter((x) => x.color === 9).length,
+    ];
+    expect(r.getRows()[0]!.map(Number)).toEqual(want);
+    // pandas' missing strings (nan_rep) arrive as SQL NULLs.
+    await loadArrow(conn, 'strings', toArrow(await readFrame(await open(fx('pandas_cases.h5')), '/strings')));
+    const nulls = await conn.runAndReadAll('SELECT count(*) FILTER (WHERE s IS NULL), count(*) FILTER (WHERE t IS NULL), count(s) FROM strings');
+    expect(nulls.getRows()[0]!.map(Number)).toEqual([3, 2, 5]);
     conn.closeSync();
   });
 });

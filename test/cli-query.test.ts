@@ -45,3 +45,28 @@ describe('coh5 cat of a pandas key', () => {
     expect(rows[1].td).toBe('1s');
   });
 });
+
+describe('coh5 on the pandas cases (pandas_cases.h5)', () => {
+  it('queries with a date string in pandas precedence', async () => {
+    const r = await coh5('query', fx('pandas_cases.h5'), '/dated', "index >= '2020-01-05 20:00' & n > 117", '--fields', 'n');
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.text)).toEqual([
+      { when: '2020-01-05T22:00:00.000Z', n: 118 },
+      { when: '2020-01-05T23:00:00.000Z', n: 119 },
+    ]);
+  });
+
+  it('exits 2 naming the position of a date it cannot read', async () => {
+    const r = await coh5('query', fx('pandas_cases.h5'), '/dated', "date > '2020-02-31'");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/position 7: cannot read "2020-02-31" as a date/);
+  });
+
+  it('prints a fixed frame with a MultiIndex on rows and columns as CSV, a missing label as null', async () => {
+    const r = await coh5('cat', fx('pandas_cases.h5'), '/fixed/multi_both', '--format', 'csv');
+    expect(r.code).toBe(0);
+    expect(r.text.trim().split('\n')).toEqual([
+      'letter,num,p.1,p.2,q.1,q.2', 'a,1,0,1,2,3', 'a,2,4,5,6,7', 'b,1,8,9,10,11', 'b,2,12,13,14,15', 'null,3,16,17,18,19', 'c,3,20,21,22,23',
+    ]);
+  });
+});

@@ -4,10 +4,10 @@
  * queries by frame column names against the whole frame filtered here, the corpus's pandas files,
  * and the pickle reader's refusal to run anything.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { H5Error, open, storeKeys, readFrame, queryFrame, type FrameColumn } from '../src/node.js';
+import { H5Error, open, query, storeKeys, readFrame, queryFrame, type FrameColumn } from '../src/node.js';
 import { unpickle } from '../src/pandas/pickle.js';
 
 const fx = (name: string) => resolve(__dirname, '../fixtures/query', name);
@@ -136,7 +136,190 @@ describe('pickle reader', () => {
     expect(m.get('b')).toEqual({ global: 'os.system', args: ['rm -rf /'] });
   });
 
-  it('refuses binary protocols with an H5Error', () => {
-    expect(() => unpickle('\x80\x04K\x01.')).toThrow(H5Error);
+  it('reads binary protocols as data, a STACK_GLOBAL call as an inert record with its BUILD state', () => {
+    expect(unpickle(Uint8Array.from([0x80, 4, 0x4b, 1, 0x2e]))).toBe(1);
+    // pickle.dumps(protocol=4) of an object whose __reduce__ is (os.system, ('rm -rf /',), {'x': 1.5}).
+    const p = '\x80\x04\x954\x00\x00\x00\x00\x00\x00\x00\x8c\x05posix\x94\x8c\x06system\x94\x93\x94\x8c\x08rm -rf /\x94\x85\x94R\x94}\x94\x8c\x01x\x94G?\xf8\x00\x00\x00\x00\x00\x00sb.';
+    expect(unpickle(p)).toEqual({ global: 'posix.system', args: ['rm -rf /'], state: new Map([['x', 1.5]]) });
+  });
+
+  it('refuses opcodes that instantiate or extend objects, with an H5Error', () => {
+    for (const op of ['i', 'o', '\x81', '\x92', '\x82']) expect(() => unpickle(`\x80\x04${op}.`)).toThrow(H5Error);
+  });
+});
+
+/**
+ * pandas_cases.h5 (scripts/make_pandas_fixtures.py): fixed frames with a MultiIndex on rows and/or
+ * columns, missing strings through nan_rep, and datetime/tz/timedelta/categorical data columns
+ * queried with date strings, each against what pandas reads (read_hdf, store.select(key, where)).
+ */
+interface CaseFrame {
+  columns: Array<Want & { labels?: string[] }>;
+  columnNames: (string | null)[] | null;
+  index: Want[];
+}
+const cases: { frames: Record<string, CaseFrame>; selects: Array<{ key: string; where: string; result: CaseFrame }> } = JSON.parse(
+  readFileSync(fx('pandas_cases.oracle.json'), 'utf8'),
+);
+
+/** A frame against the oracle's: names, dtypes, values (NaN and missing as null), labels, index levels. */
+function expectFrame(got: Awaited<ReturnType<typeof readFrame>>, want: CaseFrame) {
+  const json = (c: FrameColumn) => asJson(c).map((v) => (typeof v === 'number' && Number.isNaN(v) ? null : v));
+  expect(got.columns.map((c) => c.name)).toEqual(want.columns.map((c) => c.name));
+  got.columns.forEach((c, k) => {
+    expect(c.dtype).toBe(want.columns[k].dtype);
+    expect(json(c)).toEqual(want.columns[k].values);
+    if (want.columns[k].categories) expect(c.categories).toEqual(want.columns[k].categories);
+    expect(c.labels).toEqual(want.columns[k].labels);
+  });
+  expect(got.columnNames ?? null).toEqual(want.columnNames);
+  expect(got.index.length).toBe(want.index.length);
+  got.index.forEach((c, k) => {
+    const multi = want.index.length > 1;
+    expect(c.name).toBe(want.index[k].name ?? (multi ? `level_${k}` : 'index'));
+    expect(c.dtype).toBe(want.index[k].dtype);
+    expect(json(c)).toEqual(want.index[k].values);
+  });
+}
+
+describe('pandas HDFStore against pandas: MultiIndex, nan_rep, dates', () => {
+  it.each(Object.keys(cases.frames))('reads %s as read_hdf does', async (key) => {
+    const f = await open(fx('pandas_cases.h5'));
+    expectFrame(await readFrame(f, key), cases.frames[key]);
+  });
+
+  it('reads a fixed MultiIndex as levels expanded by their codes, a missing code as null', async () => {
+    const f = await open(fx('pandas_cases.h5'));
+    const frame = await readFrame(f, '/fixed/multi_both');
+    expect(frame.index.map((c) => c.name)).toEqual(['letter', 'num']);
+    expect(frame.index[0].values).toEqual(['a', 'a', 'b', 'b', null, 'c']);
+    expect(frame.columns.map((c) => c.labels)).toEqual([['p', '1'], ['p', '2'], ['q', '1'], ['q', '2']]);
+    expect(frame.columnNames).toEqual(['grp', 'sub']);
+  });
+
+  it('reads string columns of a fixed frame from their pickled object arrays, and refuses other Python objects', async () => {
+    const f = await open(fx('pandas_cases.h5'));
+    const frame = await readFrame(f, '/fixed/strings');
+    expect(frame.columns.map((c) => c.values)).toEqual([['a', null, 'ccc', 'é', 'nan'], ['x', 'y', null, 'z', 'w'], BigInt64Array.from([0n, 1n, 2n, 3n, 4n]), ['p0', null, 'p2', 'p3', 'p4']]);
+    const err = await readFrame(f, '/fixed/mixed').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(H5Error);
+    expect((err as H5Error).code).toBe('Unsupported');
+    expect((err as H5Error).message).toMatch(/block of Python objects holds a number; coh5 reads blocks of strings only/);
+  });
+
+  it.each(cases.selects.map((s, k) => [s.key, s.where, k] as const))('queryFrame(%s, %s) selects what store.select does', async (key, where, k) => {
+    const f = await open(fx('pandas_cases.h5'));
+    const want = cases.selects[k].result;
+    expect(want.index[0].values.length).toBeGreaterThan(0);
+    expectFrame(await queryFrame(f, key, where), want);
+  });
+});
+
+describe('queryFrame: dates, durations and the pandas dialect', () => {
+  const bad: Array<[string, RegExp]> = [
+    ["index > '2020-13-01'", /position 8: cannot read "2020-13-01" as a date/],
+    ["date >= 'yesterday'", /position 8: cannot read "yesterday" as a date/],
+    ["(n > 3) & (td < 'soon')", /position 16: cannot read "soon" as a duration/],
+    ["n > Timestamp('2020-01-01')", /position 14: a Timestamp is compared only with a datetime column/],
+    ["td > Timestamp('2020-01-01')", /position 15: a Timestamp cannot be compared with a timedelta column/],
+    ['index > Timestamp(2020)', /position 8: function calls are not supported.*Timestamp\('2020-01-01'\)/],
+    ["index > constructor('2020')", /position 8: function calls are not supported \(constructor\(\.\.\.\)\) in/],
+    ["index + Timestamp('2020') > 0", /position 18: a Timestamp is only compared/],
+  ];
+  it.each(bad)('refuses %s with a position', async (where, message) => {
+    const f = await open(fx('pandas_cases.h5'));
+    const err = await queryFrame(f, '/dated', where).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(H5Error);
+    expect((err as H5Error).code).toBe('Invalid');
+    expect((err as H5Error).message).toMatch(message);
+  });
+
+  it('reads & and | looser than comparisons, and = as ==, as HDFStore.select does', async () => {
+    const f = await open(fx('pandas_cases.h5'));
+    const a = await queryFrame(f, '/dated', 'n > 10 & n < 14 | n = 100');
+    expect(a.rows).toEqual([11, 12, 13, 100]);
+    const b = await queryFrame(f, '/dated', 'not (n > 2) and ~(n == 1)');
+    expect(b.rows).toEqual([0, 2]);
+    // The same clause on the table itself (PyTables' precedence) is refused with the hint.
+    const table = (await f.get('/dated/table')) as import('../src/node.js').Dataset;
+    await expect(query(table, 'n > 10 & n < 14')).rejects.toThrow(/binds tighter than comparisons/);
+  });
+});
+
+/**
+ * Every corpus pandas table (pandas 3.0.6 via PyTables 3.11.1), every key: where-clauses made from
+ * each column's own values (numbers, strings, categoricals, bools, datetimes with and without tz,
+ * timedeltas; every comparison, arithmetic, & | ^ ~, in), run by queryFrame and by filtering the
+ * whole frame here.
+ */
+describe('queryFrame on every corpus pandas table against the whole frame filtered here', () => {
+  const dir = resolve(__dirname, '../../shared/corpus/writers/pandas');
+  const files = readdirSync(dir).filter((n) => /^pandas_table_.*\.h5$/.test(n));
+  type Check = [string, (i: number) => boolean];
+  const PER_MS: Record<string, bigint> = { s: 1n, ms: 1n, us: 1000n, ns: 1000000n };
+  const PER_S: Record<string, bigint> = { s: 1n, ms: 1000n, us: 1000000n, ns: 1000000000n };
+
+  function checksFor(c: FrameColumn, n: number): Check[] {
+    const name = /^[A-Za-z_][A-Za-z0-9_]*$/.test(c.name) ? c.name : `\`${c.name}\``;
+    const vals = c.values as ArrayLike<any>;
+    const pick = vals[Math.floor(n / 3)];
+    const other = vals[Math.floor((2 * n) / 3)];
+    if (c.categories) {
+      const cats = c.categories as string[];
+      const k = pick < 0 ? 0 : pick;
+      return [[`${name} == ${JSON.stringify(cats[k])}`, (i) => vals[i] === k], [`${name} != ${JSON.stringify(cats[k])}`, (i) => vals[i] !== k]];
+    }
+    if (c.unit && c.dtype.startsWith('datetime64')) {
+      const ms = (pick as bigint) / PER_MS[c.unit]! * (c.unit === 's' ? 1000n : 1n);
+      const iso = new Date(Number(ms)).toISOString();
+      const t = c.unit === 's' ? ms / 1000n : ms * PER_MS[c.unit]!;
+      return [[`${name} >= '${iso}'`, (i) => vals[i] >= t], [`${name} < Timestamp('${iso.replace('T', ' ').replace('Z', '')}')`, (i) => vals[i] < t]];
+    }
+    if (c.unit) {
+      const s = (pick as bigint) / PER_S[c.unit]!;
+      return [[`${name} < ${s}`, (i) => vals[i] < s * PER_S[c.unit!]!], [`${name} >= '${s}s'`, (i) => vals[i] >= s * PER_S[c.unit!]!]];
+    }
+    if (c.dtype === 'bool') return [[name, (i) => Boolean(vals[i])], [`~${name}`, (i) => !vals[i]]];
+    if (c.dtype === 'str') {
+      const v = pick ?? 'x', w = other ?? 'y';
+      return [
+        [`${name} == ${JSON.stringify(v)}`, (i) => vals[i] === v],
+        [`${name} in (${JSON.stringify(v)}, ${JSON.stringify(w)})`, (i) => vals[i] === v || vals[i] === w],
+      ];
+    }
+    const big = typeof pick === 'bigint';
+    const v = pick as number | bigint;
+    return [
+      [`${name} > ${v}`, (i) => vals[i] > v],
+      [`${name} <= ${v}`, (i) => vals[i] <= v],
+      [`${name} == ${v}`, (i) => vals[i] == v],
+      [`${name} != ${v}`, (i) => vals[i] != v],
+      [`${name} * 2 - 1 < ${v}`, (i) => (big ? Number(vals[i]) : vals[i]) * 2 - 1 < Number(v)],
+      [`(${name} > ${v}) ^ (${name} >= ${other})`, (i) => (vals[i] > v) !== (vals[i] >= other)],
+    ];
+  }
+
+  it.each(files)('%s', async (file) => {
+    const f = await open(resolve(dir, file));
+    let ran = 0, selective = 0;
+    for (const key of await storeKeys(f)) {
+      const frame = await readFrame(f, key);
+      if (frame.format !== 'table') continue;
+      const n = (frame.index[0].values as ArrayLike<unknown>).length;
+      // The index by its name and as 'index'; the first columns (the wide frame has 120 of one kind).
+      const cols = [...frame.index, { ...frame.index[0], name: 'index' }, ...frame.columns.slice(0, 6)];
+      const checks = cols.flatMap((c) => checksFor(c, n));
+      const [a, b, y, z] = [checks[0], checks[1], checks.at(-2)!, checks.at(-1)!];
+      checks.push([`(${a[0]}) & (${z[0]})`, (i) => a[1](i) && z[1](i)], [`${b[0]} | ${y[0]}`, (i) => b[1](i) || y[1](i)]);
+      for (const [where, js] of checks) {
+        const want = Array.from({ length: n }, (_, i) => i).filter(js);
+        const got = await queryFrame(f, key, where);
+        expect({ key, where, rows: got.rows }).toEqual({ key, where, rows: want });
+        ran++;
+        if (want.length > 0 && want.length < n) selective++;
+      }
+    }
+    expect(ran).toBeGreaterThan(5);
+    expect(selective).toBeGreaterThan(ran / 2);
   });
 });

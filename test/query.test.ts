@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { H5Error, open, compoundRecords, query, queryBatches, parseWhere, type CompoundColumn, type Dataset } from '../src/node.js';
 import { RangeServer } from './helpers/range-server.js';
+import { fromNanos, parseDate, parseDuration } from '../src/query/time.js';
 
 const fx = (name: string) => resolve(__dirname, '../fixtures/query', name);
 const corpus = (name: string) => resolve(__dirname, '../../shared/corpus/writers', name);
@@ -222,5 +223,32 @@ describe('malformed where-clauses', () => {
     expect(() => parseWhere('(function(){})()')).toThrow(/position/);
     expect((globalThis as any).__pwned).toBe(false);
     expect(() => parseWhere('('.repeat(10000) + '1' + ')'.repeat(10000))).toThrow(/nesting deeper/);
+  });
+});
+
+describe('dates and durations in where-clauses (query/time.ts)', () => {
+  const ns = (iso: string) => BigInt(Date.parse(iso)) * 1_000_000n;
+  it('reads the ISO 8601 forms pandas reads, naive as UTC, offsets honoured', () => {
+    expect(parseDate('2020-01-02')).toBe(ns('2020-01-02T00:00:00Z'));
+    expect(parseDate('20200102T0530')).toBe(ns('2020-01-02T05:30:00Z'));
+    expect(parseDate('2020/01/02 12:00:30.25')).toBe(ns('2020-01-02T12:00:30.250Z'));
+    expect(parseDate('2020-01-02T12:00+01:00')).toBe(ns('2020-01-02T11:00:00Z'));
+    expect(parseDate('2020-01-02 12:00 UTC')).toBe(ns('2020-01-02T12:00:00Z'));
+    expect(parseDate('1969-12-31 23:59:59.000000001')).toBe(-999_999_999n);
+    expect(parseDate('2024-02-29')).toBe(ns('2024-02-29T00:00:00Z'));
+    for (const bad of ['2023-02-29', '2020-02-30', '2020-1-2', '2020-01-02 25:00', 'tomorrow', '']) expect(parseDate(bad)).toBeNull();
+  });
+
+  it('reads pandas Timedelta strings, and rounds dates down to the column unit', () => {
+    const h = 3_600_000_000_000n;
+    expect(parseDuration('1 days 02:00:00')).toBe(26n * h);
+    expect(parseDuration('-1 day, 01:00:00')).toBe(-25n * h);
+    expect(parseDuration('1h30m')).toBe(h + h / 2n);
+    expect(parseDuration('1.5 hours')).toBe(h + h / 2n);
+    expect(parseDuration('90min')).toBe(h + h / 2n);
+    expect(parseDuration('250ms')).toBe(250_000_000n);
+    expect(parseDuration('soon')).toBeNull();
+    expect(fromNanos(1_500_000_000n, 's')).toBe(1n);
+    expect(fromNanos(-1n, 'us')).toBe(-1n);
   });
 });

@@ -1,14 +1,18 @@
 /**
  * The pickles pandas puts in HDFStore attributes (`non_index_axes`, `values_block_0_kind`, `info`)
- * are Python pickle protocol 0: text opcodes building lists, tuples, dicts and strings. This reads
- * that data subset and nothing more: a class reference (`c`) and its call (`R`) become inert
- * `{ global, args }` records, so nothing is ever imported or run.
+ * are Python pickle protocol 0: text opcodes building lists, tuples, dicts and strings; the
+ * object blocks of `format='fixed'` frames (string columns) are numpy object arrays pickled with
+ * protocol 4 or 5. This reads the data opcodes of both and nothing more: a class reference
+ * (`c`, STACK_GLOBAL) and its call (`R`) become inert `{ global, args }` records, BUILD keeps its
+ * state on them, so nothing is ever imported or run.
  */
 import { H5Error } from '../errors.js';
 
 export interface PickleGlobal {
   global: string;
   args?: unknown;
+  /** What BUILD would have passed to __setstate__ (a numpy array's (version, shape, dtype, fortran, data)). */
+  state?: unknown;
 }
 
 export type PickleValue = null | boolean | number | bigint | string | PickleValue[] | Map<PickleValue, PickleValue> | PickleGlobal;
@@ -26,6 +30,24 @@ export function unpickle(input: string | Uint8Array): PickleValue {
     const s = text.slice(i, end);
     i = end + 1;
     return s;
+  };
+  /** n bytes of the input as a byte array (the text holds one byte per character). */
+  const bytes = (n: number) => {
+    if (i + n > text.length) throw bad('a truncated argument', i);
+    const b = Uint8Array.from({ length: n }, (_, k) => text.charCodeAt(i + k));
+    i += n;
+    return b;
+  };
+  const uint = (n: number) => {
+    const b = bytes(n);
+    let v = 0;
+    for (let k = n - 1; k >= 0; k--) v = v * 256 + b[k]!;
+    return v;
+  };
+  const utf8 = (n: number) => new TextDecoder().decode(bytes(n));
+  const tuple = (n: number) => {
+    if (stack.length < n) throw bad('a tuple of more items than the stack holds', i);
+    return stack.splice(stack.length - n);
   };
   const popMark = () => {
     const k = stack.lastIndexOf(MARK);
@@ -80,7 +102,54 @@ export function unpickle(input: string | Uint8Array): PickleValue {
       }
       case 'c': { const mod = line(); const name = line(); stack.push({ global: `${mod}.${name}` }); break; }
       case 'R': { const args = stack.pop(); const g = stack.pop() as PickleGlobal; stack.push({ global: g.global, args }); break; }
-      case 'b': stack.pop(); break; // BUILD sets an object's state; the inert record keeps none
+      case 'b': {
+        // BUILD sets an object's state: the inert record keeps it as data.
+        const state = stack.pop();
+        const target = stack[stack.length - 1];
+        if (target && typeof target === 'object' && 'global' in target) (target as PickleGlobal).state = state;
+        break;
+      }
+      // Protocols 2-5, the binary opcodes numpy's and pandas' pickles use.
+      case '\x80': i++; break; // PROTO n
+      case '\x95': i += 8; break; // FRAME: a length prefix, no data of its own
+      case '\x94': memo.set(String(memo.size), stack[stack.length - 1]); break; // MEMOIZE
+      case 'q': memo.set(String(uint(1)), stack[stack.length - 1]); break; // BINPUT
+      case 'r': memo.set(String(uint(4)), stack[stack.length - 1]); break; // LONG_BINPUT
+      case 'h': case 'j': {
+        const k = String(uint(op === 'h' ? 1 : 4));
+        if (!memo.has(k)) throw bad(`memo ${k} read before it was written`, i);
+        stack.push(memo.get(k));
+        break;
+      }
+      case 'K': stack.push(uint(1)); break;
+      case 'M': stack.push(uint(2)); break;
+      case 'J': stack.push(uint(4) | 0); break; // BININT: signed 32-bit
+      case 'G': stack.push(new DataView(bytes(8).buffer).getFloat64(0)); break; // BINFLOAT, big-endian
+      case '\x8a': { // LONG1: n-byte little-endian two's complement
+        const b = bytes(uint(1));
+        let v = 0n;
+        for (let k = b.length - 1; k >= 0; k--) v = (v << 8n) | BigInt(b[k]!);
+        if (b.length && b[b.length - 1]! & 0x80) v -= 1n << BigInt(8 * b.length);
+        stack.push(v);
+        break;
+      }
+      case '\x88': stack.push(true); break;
+      case '\x89': stack.push(false); break;
+      case '\x8c': stack.push(utf8(uint(1))); break; // SHORT_BINUNICODE
+      case 'X': stack.push(utf8(uint(4))); break; // BINUNICODE
+      case '\x8d': stack.push(utf8(uint(8))); break; // BINUNICODE8
+      case 'C': stack.push(bytes(uint(1))); break; // SHORT_BINBYTES
+      case 'B': stack.push(bytes(uint(4))); break; // BINBYTES
+      case 'U': stack.push(latin1(bytes(uint(1)))); break; // SHORT_BINSTRING
+      case 'T': stack.push(latin1(bytes(uint(4)))); break; // BINSTRING
+      case '\x85': stack.push(tuple(1)); break;
+      case '\x86': stack.push(tuple(2)); break;
+      case '\x87': stack.push(tuple(3)); break;
+      case '\x93': { // STACK_GLOBAL: module and name from the stack, an inert record
+        const [mod, name] = tuple(2);
+        stack.push({ global: `${String(mod)}.${String(name)}` });
+        break;
+      }
       default:
         throw new H5Error('Unsupported', `pandas metadata pickle: opcode ${JSON.stringify(op)} at ${i - 1} is outside protocol 0's data subset`);
     }
@@ -110,6 +179,11 @@ function pyStringLiteral(s: string, at: number): string {
     if (e[0] === 'x') return String.fromCharCode(parseInt(e.slice(1), 16));
     return ({ n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"' } as Record<string, string>)[e] ?? e;
   });
+}
+
+/** An attribute pandas writes as a string (PyTables may give it as bytes) as a string. */
+export function attrText(v: unknown): string {
+  return typeof v === 'string' ? v : v instanceof Uint8Array ? new TextDecoder().decode(v) : String(v ?? '');
 }
 
 /** A dict's entry by string key, or undefined. */

@@ -1,24 +1,27 @@
 /**
- * pandas HDFStore files as frames: the keys a store holds, and each `format='table'` (a PyTables
- * Table whose `values_block_N` members pack several frame columns) or `format='fixed'` (one
- * 2-D array per dtype block, `axis0` the column names, `axis1` the index) frame as named columns
- * with their index. pandas' metadata lives in attributes, some pickled (read by pickle.ts).
+ * pandas HDFStore files as frames: the keys a store holds, and each `format='table'` frame (a
+ * PyTables Table whose `values_block_N` members pack several frame columns) as named columns
+ * with their index; `format='fixed'` frames are read by fixed.ts. pandas' metadata lives in
+ * attributes, some pickled (read by pickle.ts).
  */
 import { H5Error } from '../errors.js';
 import type { H5File } from '../api/file.js';
 import type { Dataset, Group, CallOptions } from '../api/objects.js';
 import type { Column } from '../values/column.js';
 import type { ColumnRef } from '../query/columns.js';
+import type { TimeColumn } from '../query/time.js';
 import { queryBatches, type QueryOptions } from '../query/query.js';
 import { concatColumns } from '../query/gather.js';
-import { dictGet, unpickle, type PickleValue } from './pickle.js';
+import { attrText, dictGet, unpickle, type PickleValue } from './pickle.js';
+import { readFixed } from './fixed.js';
 
 /** One column of a frame (or one level of its index). */
 export interface FrameColumn {
   name: string;
   /**
-   * Numbers in typed arrays (int64 as BigInt64Array), strings as string[]; datetimes and
-   * timedeltas as int64 counts of `unit`; categoricals as their integer codes (-1 for missing).
+   * Numbers in typed arrays (int64 as BigInt64Array), strings as string[] with null where pandas
+   * reads a missing value (its `nan_rep`); datetimes and timedeltas as int64 counts of `unit`
+   * (NaT the smallest int64); categoricals as their integer codes (-1 for missing).
    */
   values: Column;
   /** pandas' dtype: 'int64', 'float32', 'bool', 'str', 'category', 'datetime64[us]', 'datetime64[us, UTC]', 'timedelta64[s]'... */
@@ -30,6 +33,8 @@ export interface FrameColumn {
   /** category: the categories, indexed by the codes in `values`. */
   categories?: Column;
   ordered?: boolean;
+  /** When the frame's columns are a MultiIndex: this column's label on each level (`name` joins them with '.'). */
+  labels?: string[];
 }
 
 export interface Frame {
@@ -38,13 +43,15 @@ export interface Frame {
   kind: 'frame' | 'series';
   format: 'table' | 'fixed';
   columns: FrameColumn[];
-  /** The index: one column, or one per level of a MultiIndex. */
+  /** The index: one column, or one per level of a MultiIndex (an unnamed level i is `level_i`, as pandas' reset_index names it). */
   index: FrameColumn[];
+  /** When the columns are a MultiIndex: its level names (null for an unnamed level). */
+  columnNames?: (string | null)[];
   /** For a query: the matching rows of the stored table. */
   rows?: number[];
 }
 
-const text = (v: unknown): string => (typeof v === 'string' ? v : v instanceof Uint8Array ? new TextDecoder().decode(v) : String(v ?? ''));
+const text = attrText;
 const pickled = (v: unknown): PickleValue => (v === undefined ? null : unpickle(text(v)));
 
 /** The keys of every frame or series in a pandas HDFStore, as pandas lists them ('/frames/one'). */
@@ -80,7 +87,7 @@ export async function queryFrame(file: H5File, key: string, where: string, optio
   if (type !== 'frame_table' && type !== 'series_table') {
     throw new H5Error('Invalid', `${key} is stored with format='fixed' (pandas_type ${type}); only format='table' frames can be queried`, { path: group.path });
   }
-  return runTable(group, key, attrs, where, options);
+  return runTable(group, key, attrs, where, { dialect: 'pandas', ...options });
 }
 
 async function storeGroup(file: H5File, key: string, options: CallOptions): Promise<Group> {
@@ -103,6 +110,7 @@ async function runTable(group: Group, key: string, attrs: Record<string, unknown
   const dt = table.datatype;
   if (dt.class !== 'compound') throw new H5Error('Corrupt', 'a pandas table is not a compound dataset', { path: table.path });
   const info = pickled(attrs.info);
+  const nanRep = attrs.nan_rep === undefined ? 'nan' : text(attrs.nan_rep);
   const plans = new Map<string, ColumnPlan>();
   for (const vc of pickled(attrs.values_cols) as string[]) {
     const member = dt.members.find((m) => m.name === vc);
@@ -111,8 +119,10 @@ async function runTable(group: Group, key: string, attrs: Record<string, unknown
     const metaRaw = text(tattrs[`${vc}_meta`]);
     const meta = metaRaw === 'N.' ? '' : metaRaw;
     names.forEach((name, k) => {
+      const dtype = text(tattrs[`${vc}_dtype`]);
       const ref: ColumnRef = member.type.class === 'array' ? { path: [vc], type: member.type, index: k } : { path: [vc], type: member.type };
-      plans.set(String(name), { name: String(name), ref, dtype: text(tattrs[`${vc}_dtype`]), meta, info: dictGet(info, vc) });
+      ref.time = timeColumn(dtype);
+      plans.set(String(name), { name: String(name), ref, dtype, meta, info: dictGet(info, vc) });
     });
   }
   const indexMember = dt.members.find((m) => m.name === 'index');
@@ -140,8 +150,9 @@ async function runTable(group: Group, key: string, attrs: Record<string, unknown
   }
   const indexName = levels ? null : nameOf(dictGet(indexInfo, 'index_name')) ?? null;
   if (!levels && indexMember) {
-    columns.set('index', { path: ['index'], type: indexMember.type });
-    if (indexName && !plans.has(indexName)) columns.set(indexName, { path: ['index'], type: indexMember.type });
+    const ref: ColumnRef = { path: ['index'], type: indexMember.type, time: timeColumn(text(tattrs.index_kind)) };
+    columns.set('index', ref);
+    if (indexName && !plans.has(indexName)) columns.set(indexName, ref);
   }
   const outputs = levels ? [...levels, ...frameNames] : ['index', ...frameNames];
   const rows: number[] = [];
@@ -169,8 +180,11 @@ async function runTable(group: Group, key: string, attrs: Record<string, unknown
       col.dtype = 'category';
       col.categories = categories.get(name);
       col.ordered = dictGet(infoEntry, 'ordered') === true;
-    } else if (/^bytes\d+$/.test(kind) || p?.meta === 'str') {
+    } else if (/^bytes\d+$/.test(kind) || p?.meta === 'str' || kind === 'string') {
       col.dtype = 'str';
+      // pandas writes a missing string as nan_rep ('nan' unless given) and reads it back as NaN; the index always uses 'nan'.
+      const missing = p ? nanRep : 'nan';
+      col.values = (values as string[]).map((s) => (s === missing ? null : s)) as Column;
     }
     return col;
   };
@@ -192,11 +206,10 @@ async function runTable(group: Group, key: string, attrs: Record<string, unknown
   return { key, kind: text(attrs.pandas_type).startsWith('series') ? 'series' : 'frame', format: 'table', columns: frameColumns, index, rows };
 }
 
-/** numpy's dtype name for a dtype string ('<i8' → 'int64'), as pandas prints it. */
-function numpyName(dtype: string): string {
-  const m = /^[<>|=]?([iuf])(\d+)$/.exec(dtype);
-  if (!m) return dtype;
-  return `${m[1] === 'i' ? 'int' : m[1] === 'u' ? 'uint' : 'float'}${Number(m[2]) * 8}`;
+/** A pandas kind 'datetime64[us]' or 'timedelta64[s]' as a column of int64 counts; pandas before 2 wrote no unit, meaning ns. */
+function timeColumn(kind: string): TimeColumn | undefined {
+  const m = /^(datetime64|timedelta64)(?:\[(s|ms|us|ns)\])?$/.exec(kind);
+  return m ? { kind: m[1] === 'datetime64' ? 'datetime' : 'timedelta', unit: (m[2] ?? 'ns') as TimeColumn['unit'] } : undefined;
 }
 
 function nameOf(v: PickleValue | undefined): string | undefined {
@@ -222,76 +235,4 @@ function tzName(v: PickleValue | undefined): string | undefined {
   }
   if (/utc$/i.test(v.global)) return 'UTC';
   return typeof args[0] === 'string' ? args[0] : undefined;
-}
-
-async function readFixed(group: Group, key: string, type: string, attrs: Record<string, unknown>, options: CallOptions): Promise<Frame> {
-  const arrayColumn = async (name: string, dsName: string): Promise<FrameColumn> => {
-    const ds = (await group.get(dsName, options)) as Dataset;
-    const a = await ds.attrs(options);
-    if (ds.datatype.class === 'vlen' && ds.datatype.kind === 'sequence') throw pickledObjects(ds.path);
-    const values = (await ds.read(undefined, options)).data;
-    const kind = text(a.value_type ?? a.kind);
-    const col: FrameColumn = { name, values, dtype: kind || numpyName(ds.dtype) };
-    const unit = /^(datetime64|timedelta64)\[(\w+)\]$/.exec(kind);
-    if (unit) {
-      col.unit = unit[2] as FrameColumn['unit'];
-      if (a.tz !== undefined) {
-        col.tz = text(a.tz);
-        col.dtype = `datetime64[${col.unit}, ${col.tz}]`;
-      }
-    } else if (kind === 'integer') col.dtype = 'int64';
-    else if (kind === 'string' || ds.datatype.class === 'string') col.dtype = 'str';
-    return col;
-  };
-  const indexOf = async (dsName: string): Promise<FrameColumn> => {
-    const variety = text(attrs[`${dsName}_variety`]);
-    if (variety && variety !== 'regular') throw new H5Error('Unsupported', `a fixed-format ${variety} index is not read yet; store the frame with format='table'`, { path: group.path });
-    const ds = (await group.get(dsName, options)) as Dataset;
-    const name = text((await ds.attrs(options)).name);
-    return arrayColumn(name === 'N.' || !name ? 'index' : name, dsName);
-  };
-  if (type === 'series') {
-    const index = await indexOf('index');
-    const values = await arrayColumn(text(attrs.name) === 'N.' ? 'values' : text(attrs.name) || 'values', 'values');
-    return { key, kind: 'series', format: 'fixed', columns: [values], index: [index] };
-  }
-  const index = await indexOf('axis1');
-  const names = Array.from((await ((await group.get('axis0', options)) as Dataset).read(undefined, options)).data as ArrayLike<unknown>, String);
-  const byName = new Map<string, FrameColumn>();
-  const nblocks = Number(attrs.nblocks ?? 0);
-  for (let b = 0; b < nblocks; b++) {
-    const items = Array.from((await ((await group.get(`block${b}_items`, options)) as Dataset).read(undefined, options)).data as ArrayLike<unknown>, String);
-    const block = await arrayColumn('', `block${b}_values`);
-    const vds = (await group.get(`block${b}_values`, options)) as Dataset;
-    const shape = vds.shape ?? [];
-    // Stored transposed: rows x items, so item j of row r is at r * items + j.
-    const nrows = shape[0] ?? 0;
-    items.forEach((item, j) => {
-      const picked = Array.from({ length: nrows }, (_, r) => r * items.length + j);
-      const values = pick(block.values, picked);
-      // PyTables stores a bool block as an 8-bit bitfield.
-      byName.set(item, { ...block, name: item, values, dtype: vds.datatype.class === 'bitfield' && vds.datatype.size === 1 ? 'bool' : block.dtype });
-    });
-  }
-  const columns = names.map((n) => {
-    const c = byName.get(n);
-    if (!c) throw new H5Error('Corrupt', `column ${n} is in axis0 but in no block`, { path: group.path });
-    return c;
-  });
-  return { key, kind: 'frame', format: 'fixed', columns, index: [index] };
-}
-
-function pick(col: Column, idx: number[]): Column {
-  if (ArrayBuffer.isView(col)) {
-    const src = col as unknown as { [i: number]: unknown; constructor: new (n: number) => { [i: number]: unknown } };
-    const out = new src.constructor(idx.length);
-    idx.forEach((i, k) => (out[k] = src[i]));
-    return out as unknown as Column;
-  }
-  if (Array.isArray(col)) return idx.map((i) => col[i]) as Column;
-  throw new H5Error('Unsupported', 'a fixed-format block of compound values');
-}
-
-function pickledObjects(path: string): H5Error {
-  return new H5Error('Unsupported', 'this fixed-format block holds pickled Python objects, which coh5 never unpickles; store the frame with format=\'table\' (strings become fixed-width bytes)', { path });
 }

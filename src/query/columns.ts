@@ -6,6 +6,7 @@
 import type { Datatype } from '../format/types.js';
 import { elementsPerItem, type Column, type CompoundColumn } from '../values/column.js';
 import type { ValueKind } from './evaluate.js';
+import type { TimeColumn } from './time.js';
 import { notQueryable, takeRows } from './gather.js';
 
 /** Where a named column lives in a batch read: member path, its datatype, and optionally one element of an array member. */
@@ -16,6 +17,8 @@ export interface ColumnRef {
   index?: number;
   /** Integer codes standing for these strings (a pandas categorical): a where-clause compares the strings. */
   labels?: string[];
+  /** int64 datetimes or timedeltas (a pandas column): a where-clause may compare them with date or duration strings. */
+  time?: TimeColumn;
 }
 
 /** The column a name refers to in a dataset of datatype `dt`, or null. `pos.x` walks nested compounds. */
@@ -48,7 +51,7 @@ export function memberColumn(data: Column, ref: ColumnRef): Column {
 
 /** What a where-clause may do with a column, or a reason it cannot be used in one. */
 export function kindOfType(dt: Datatype): ValueKind | string {
-  while (dt.class === 'array') dt = dt.base;
+  dt = elementType(dt);
   switch (dt.class) {
     case 'integer':
     case 'float':
@@ -87,13 +90,18 @@ export function predicateKind(ref: ColumnRef, name: string, path: string): Value
   return kind;
 }
 
+/** The element type of an array datatype (itself for any other). */
+export function elementType(dt: Datatype): Datatype {
+  while (dt.class === 'array') dt = dt.base;
+  return dt;
+}
+
 /** The matching rows of one column, as the result will hold it. */
 export function takeRef(data: Column, ref: ColumnRef, rows: ArrayLike<number>): Column {
   const col = memberColumn(data, ref);
   if (ref.index === undefined) return takeRows(col, ref.type, rows);
   const width = elementsPerItem(ref.type);
-  let base = ref.type;
-  while (base.class === 'array') base = base.base;
+  const base = elementType(ref.type);
   const picked = Array.from(rows, (r) => r * width + ref.index!);
   return takeRows(col, base, picked, 1);
 }

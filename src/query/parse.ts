@@ -3,14 +3,18 @@
  * which HSDS's `read_where` also takes. Precedence is Python's, loosest first:
  *   `|`  <  `^`  <  `&`  <  comparisons  <  `+ -`  <  `* / // %`  <  unary `- + ~`  <  `**`
  * so `a > 1 & b < 2` means `a > (1 & b) < 2`, as in PyTables; the checker rejects that with a
- * hint to write `(a > 1) & (b < 2)`. Every error names the 0-based character position.
+ * hint to write `(a > 1) & (b < 2)`. The 'pandas' dialect is what `HDFStore.select(where=)`
+ * takes: `| or` < `^` < `& and` < `~ not` < comparisons, so `a > 1 & b < 2` is two comparisons, and
+ * `=` means `==`. Both take lists (`x in [1, 2]`, `x == [1, 2]` for `in`) and date and duration
+ * literals (`Timestamp('2020-01-01')`, `Timedelta('1h')`). Every error names the 0-based
+ * character position.
  */
 import { H5Error } from '../errors.js';
 
 export type Literal = number | bigint | string | boolean;
 
 export type Expr =
-  | { kind: 'literal'; value: Literal; bytes: boolean; pos: number }
+  | { kind: 'literal'; value: Literal; bytes: boolean; pos: number; time?: TimeLiteral }
   | { kind: 'field'; name: string; pos: number }
   | { kind: 'unary'; op: '-' | '+' | '~'; arg: Expr; pos: number }
   | { kind: 'binary'; op: BinaryOp; left: Expr; right: Expr; pos: number }
@@ -18,6 +22,15 @@ export type Expr =
 
 export type BinaryOp = '|' | '^' | '&' | CompareOp | '+' | '-' | '*' | '/' | '//' | '%' | '**';
 export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
+/** A string written as `Timestamp('...')` (a date) or `Timedelta('...')` (a duration). */
+export type TimeLiteral = 'datetime' | 'timedelta';
+export type Dialect = 'pytables' | 'pandas';
+
+/** The calls that wrap a date or duration string, as pandas users write them. */
+const TIME_CALLS = new Map<string, TimeLiteral>([
+  ['Timestamp', 'datetime'], ['pd.Timestamp', 'datetime'], ['datetime64', 'datetime'], ['np.datetime64', 'datetime'],
+  ['Timedelta', 'timedelta'], ['pd.Timedelta', 'timedelta'], ['timedelta64', 'timedelta'], ['np.timedelta64', 'timedelta'],
+]);
 
 interface Token {
   kind: 'num' | 'str' | 'name' | 'op' | 'end';
@@ -27,7 +40,7 @@ interface Token {
   bytes?: boolean;
 }
 
-const OPERATORS = ['**', '//', '==', '!=', '<=', '>=', '<', '>', '+', '-', '*', '/', '%', '&', '|', '^', '~', '(', ')', ','];
+const OPERATORS = ['**', '//', '==', '!=', '<=', '>=', '<', '>', '+', '-', '*', '/', '%', '&', '|', '^', '~', '(', ')', ',', '[', ']'];
 /** Longest expression we parse: a guard against pathological input, not a real-world limit. */
 const MAX_LENGTH = 65536;
 /** Nesting depth guard, so a hostile `((((...` cannot overflow the stack. */
@@ -37,7 +50,7 @@ export function invalidAt(pos: number, message: string, source: string): H5Error
   return new H5Error('Invalid', `where-clause at position ${pos}: ${message} in ${JSON.stringify(source)}`);
 }
 
-function tokenize(src: string): Token[] {
+function tokenize(src: string, dialect: Dialect): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < src.length) {
@@ -89,6 +102,12 @@ function tokenize(src: string): Token[] {
       tokens.push({ kind: 'name', text: name[0], pos: start });
       continue;
     }
+    // pandas rewrites a lone `=` to `==` (its docs write `columns=['A']`, `index=date`).
+    if (dialect === 'pandas' && c === '=' && src[i + 1] !== '=') {
+      i++;
+      tokens.push({ kind: 'op', text: '==', pos: start });
+      continue;
+    }
     const op = OPERATORS.find((o) => src.startsWith(o, i));
     if (!op) {
       const hint = c === '=' ? ' (use == to compare)' : c === '!' ? ' (use ~ for not)' : '';
@@ -102,10 +121,11 @@ function tokenize(src: string): Token[] {
 }
 
 /** Parses a where-clause into an expression tree; throws H5Error('Invalid') naming the position. */
-export function parseWhere(src: string): Expr {
+export function parseWhere(src: string, dialect: Dialect = 'pytables'): Expr {
   if (typeof src !== 'string') throw new H5Error('Invalid', 'the where-clause must be a string');
   if (src.length > MAX_LENGTH) throw new H5Error('Invalid', `the where-clause is ${src.length} characters, above ${MAX_LENGTH}`);
-  const tokens = tokenize(src);
+  const tokens = tokenize(src, dialect);
+  const pandas = dialect === 'pandas';
   let at = 0;
   let depth = 0;
   const peek = () => tokens[at];
@@ -135,12 +155,21 @@ export function parseWhere(src: string): Expr {
       if (t.kind === 'name') {
         at++;
         if (t.text === 'True' || t.text === 'False') return { kind: 'literal', value: t.text === 'True', bytes: false, pos: t.pos };
-        if (isOp('(')) throw invalidAt(t.pos, `function calls are not supported (${t.text}(...))`, src);
+        const time = TIME_CALLS.get(t.text);
+        if (isOp('(') && time && tokens[at + 1]?.kind === 'str' && tokens[at + 2]?.text === ')') {
+          const str = tokens[at + 1];
+          at += 3;
+          return { kind: 'literal', value: str.value!, bytes: false, pos: str.pos, time };
+        }
+        if (isOp('(')) {
+          const hint = time ? `: ${t.text}() takes one string, as in ${t.text}('2020-01-01')` : '';
+          throw invalidAt(t.pos, `function calls are not supported (${t.text}(...))${hint}`, src);
+        }
         return { kind: 'field', name: t.text, pos: t.pos };
       }
       if (t.kind === 'op' && t.text === '(') {
         at++;
-        const inner = comparison();
+        const inner = top();
         expect(')');
         return inner;
       }
@@ -174,28 +203,19 @@ export function parseWhere(src: string): Expr {
   const or = binaryLevel(['|'], xor);
   // Comparisons bind loosest, below & | ^, as in Python and so in PyTables' numexpr.
   const comparison = (): Expr => {
-    const left = or();
+    const left = operand();
     const negated = isWord('not') && tokens[at + 1]?.kind === 'name' && tokens[at + 1].text === 'in';
     if (isWord('in') || negated) {
       const t = peek();
       at += negated ? 2 : 1;
-      expect('(');
-      const values: Expr[] = [];
-      if (!isOp(')')) {
-        for (;;) {
-          values.push(unary());
-          if (!isOp(',')) break;
-          at++;
-          if (isOp(')')) break;
-        }
-      }
-      expect(')');
-      return { kind: 'in', arg: left, values, negated, pos: t.pos };
+      return { kind: 'in', arg: left, values: list(), negated, pos: t.pos };
     }
     const compare = ['==', '!=', '<', '<=', '>', '>='];
     if (peek().kind === 'op' && compare.includes(peek().text)) {
       const t = tokens[at++];
-      const right = or();
+      // pandas: `x == [1, 2]` is `x in [1, 2]`, `x != [...]` its negation.
+      if ((t.text === '==' || t.text === '!=') && isOp('[')) return { kind: 'in', arg: left, values: list(), negated: t.text === '!=', pos: t.pos };
+      const right = operand();
       if (peek().kind === 'op' && compare.includes(peek().text)) {
         // `a > 1 & b < 2` reads as `a > (1 & b) < 2`: say where the parentheses go.
         if (right.kind === 'binary' && (right.op === '&' || right.op === '|' || right.op === '^')) {
@@ -208,7 +228,51 @@ export function parseWhere(src: string): Expr {
     return left;
   };
 
-  const tree = comparison();
+  /** `(a, b)` or `[a, b]`, the values of an `in`. */
+  function list(): Expr[] {
+    const close = isOp('[') ? ']' : ')';
+    expect(close === ']' ? '[' : '(');
+    const values: Expr[] = [];
+    if (!isOp(close)) {
+      for (;;) {
+        values.push(unary());
+        if (!isOp(',')) break;
+        at++;
+        if (isOp(close)) break;
+      }
+    }
+    expect(close);
+    return values;
+  }
+  // pandas: `| or` < `^` < `& and` < `~ not` < comparisons, each comparison between two sums.
+  const word = (ops: string[], words: string[]) => (peek().kind === 'op' && ops.includes(peek().text)) || (peek().kind === 'name' && words.includes(peek().text));
+  const pandasNot = (): Expr => {
+    if (word(['~'], ['not']) && !(tokens[at + 1]?.kind === 'name' && tokens[at + 1].text === 'in')) {
+      const t = tokens[at++];
+      if (++depth > MAX_DEPTH) throw invalidAt(t.pos, `nesting deeper than ${MAX_DEPTH}`, src);
+      const arg = pandasNot();
+      depth--;
+      return { kind: 'unary', op: '~', arg, pos: t.pos };
+    }
+    return comparison();
+  };
+  const pandasLevel = (op: '&' | '|' | '^', w: string, next: () => Expr) => (): Expr => {
+    let left = next();
+    while (word([op], [w])) {
+      const t = tokens[at++];
+      left = { kind: 'binary', op, left, right: next(), pos: t.pos };
+    }
+    return left;
+  };
+  const pandasOr = pandasLevel('|', 'or', pandasLevel('^', '^', pandasLevel('&', 'and', pandasNot)));
+  function operand(): Expr {
+    return pandas ? sum() : or();
+  }
+  function top(): Expr {
+    return pandas ? pandasOr() : comparison();
+  }
+
+  const tree = top();
   if (peek().kind !== 'end') {
     const t = peek();
     const hint = t.kind === 'name' && (t.text === 'and' || t.text === 'or') ? ` (use ${t.text === 'and' ? '&' : '|'} with parentheses)` : '';

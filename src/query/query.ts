@@ -8,9 +8,9 @@ import { H5Error, throwIfAborted } from '../errors.js';
 import type { Dataset } from '../api/objects.js';
 import type { Datatype } from '../format/types.js';
 import type { Column } from '../values/column.js';
-import { compileWhere, type ColumnView, type ValueKind } from './evaluate.js';
-import { parseWhere } from './parse.js';
-import { columnNames, findColumn, memberColumn, predicateKind, refLayout, takeRef, type ColumnRef } from './columns.js';
+import { compileWhere, type ColumnView, type FieldKind } from './evaluate.js';
+import { parseWhere, type Dialect } from './parse.js';
+import { columnNames, elementType, findColumn, memberColumn, predicateKind, refLayout, takeRef, type ColumnRef } from './columns.js';
 import { concatColumns, notQueryable } from './gather.js';
 
 export interface QueryOptions {
@@ -26,6 +26,12 @@ export interface QueryOptions {
   batchBytes?: number;
   /** Batches fetched ahead of the one being filtered (default 2). */
   readAhead?: number;
+  /**
+   * The where-clause's syntax: 'pytables' (default; `table.where`, Python precedence, so
+   * `(a > 1) & (b < 2)` needs its parentheses) or 'pandas' (`HDFStore.select`: `&`/`and` and
+   * `|`/`or` bind looser than comparisons, `=` means `==`). queryFrame uses 'pandas'.
+   */
+  dialect?: Dialect;
   /** @internal other names for columns (pandas frame columns inside values blocks). */
   columns?: Map<string, ColumnRef>;
 }
@@ -46,6 +52,8 @@ export interface QueryResult {
   columns: Record<string, Column>;
   /** The returned columns' names, in order. */
   fields: string[];
+  /** Each returned column's HDF5 datatype (an array member's, or its element type for one picked element). */
+  types: Record<string, Datatype>;
   /** Rows scanned and batches read, to show what `limit` saved. */
   scanned: number;
   batches: number;
@@ -75,15 +83,15 @@ function planQuery(ds: Dataset, where: string, options: QueryOptions): Plan {
   const dt: Datatype = ds.datatype;
   const refs = new Map<string, ColumnRef>();
   const resolve = (name: string): ColumnRef | null => options.columns?.get(name) ?? findColumn(dt, name);
-  const tree = parseWhere(where);
-  const predicate = compileWhere(tree, where, (name, pos): ValueKind => {
+  const tree = parseWhere(where, options.dialect);
+  const predicate = compileWhere(tree, where, (name, pos): FieldKind => {
     const ref = resolve(name);
     if (!ref) {
       const known = options.columns ? [...options.columns.keys()] : columnNames(dt);
       throw new H5Error('Invalid', `where-clause at position ${pos}: no column ${JSON.stringify(name)} (columns: ${known.join(', ')}) in ${JSON.stringify(where)}`, { path: ds.path });
     }
     refs.set(name, ref);
-    return predicateKind(ref, name, ds.path);
+    return { kind: predicateKind(ref, name, ds.path), time: ref.time };
   });
   const outputs = options.fields ?? (options.columns ? [...options.columns.keys()] : columnNames(dt));
   for (const name of outputs) {
@@ -198,5 +206,10 @@ export async function query(ds: Dataset, where: string, options: QueryOptions = 
     const p = parts[name];
     columns[name] = p ? concatColumns(p, ds.datatype) : firstBatch!.columns[name];
   }
-  return { rows, columns, fields: outputs, scanned, batches };
+  const types: Record<string, Datatype> = Object.create(null);
+  for (const name of outputs) {
+    const ref = options.columns?.get(name) ?? findColumn(ds.datatype, name);
+    if (ref) types[name] = ref.index === undefined ? ref.type : elementType(ref.type);
+  }
+  return { rows, columns, fields: outputs, types, scanned, batches };
 }
