@@ -27,9 +27,15 @@ export { registerFilter } from './filters/registry.js';
 export { openGroup, LabeledGroup, type LabeledOptions, type LabeledReadOptions, type LabeledVariable, type LabeledArray, type DimensionSlice } from './labeled/labeled-group.js';
 export { decodeTimes, decodeCalendarDates, isTimeUnits, type CFDate } from './labeled/times.js';
 export type { AsyncBuffer } from './drivers/blob.js';
-export { query, queryBatches, type QueryOptions, type QueryResult, type QueryBatch } from './query/query.js';
+export { query, queryBatches } from './query/query.js';
+export type { QueryOptions, QueryResult, QueryBatch, Dialect } from './api/query-contract.js';
 export { parseWhere, type Expr } from './query/parse.js';
 export { storeKeys, readFrame, queryFrame, type Frame, type FrameColumn } from './pandas/store.js';
 export { inspectFile, type InspectReport, type DatasetReport } from './tools/inspect.js';
 export { buildReferences, type ReferenceSet, type RefEntry, type BuildOptions, type BuildResult } from './tools/kerchunk.js';
 export { combineReferences } from './tools/kerchunk-combine.js';
+
+// Dataset.query() and queryBatches() live on Dataset; their engine sits a floor above api/.
+import { provideQueryEngine } from './api/query-contract.js';
+import { query as queryImpl, queryBatches as queryBatchesImpl } from './query/query.js';
+provideQueryEngine({ query: queryImpl, queryBatches: queryBatchesImpl });

@@ -84,6 +84,19 @@ describe('query against the whole table filtered in the test', () => {
     expect(compoundRecords(got.columns.pos as CompoundColumn)).toEqual(want.map((i) => rows[i].pos));
   });
 
+  it('is a method of Dataset too: ds.query() and ds.queryBatches() give what query() gives', async () => {
+    const where = '(temp > 30) & (station == b"A")';
+    const free = await query(weather, where, { fields: ['id', 'temp'], batchBytes: 8192 });
+    expect(free.rows.length).toBeGreaterThan(0);
+    const method = await weather.query(where, { fields: ['id', 'temp'], batchBytes: 8192 });
+    expect(method).toEqual(free);
+    const rowsByBatch: number[] = [];
+    for await (const b of weather.queryBatches(where, { batchBytes: 8192 })) rowsByBatch.push(...b.rows);
+    expect(rowsByBatch).toEqual(free.rows);
+    // The same errors: a malformed clause is Invalid with its position, as a rejected promise.
+    await expect(weather.query('temp >')).rejects.toMatchObject({ code: 'Invalid' });
+  });
+
   it('queries a plain 1-D dataset as the column `value`', async () => {
     const f = await open(fx('query_table.h5'));
     const plain = (await f.get('/plain')) as Dataset;

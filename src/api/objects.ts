@@ -23,6 +23,7 @@ import { findPaths } from './reference-paths.js';
 import { joinPath } from './paths.js';
 import { isReference, type Reference } from '../values/reference.js';
 import { TreePrefetch } from './walk-plan.js';
+import { queryEngine, type QueryBatch, type QueryOptions, type QueryResult } from './query-contract.js';
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -465,6 +466,25 @@ export class Dataset<K extends DataKind = DataKind> extends H5Object {
       return fresh.read(selection, options) as Promise<ReadResult<K>>;
     };
     return this.file.confirmedRead(run, redo, options?.signal);
+  }
+
+  /**
+   * The rows of a 1-D dataset (a compound table, or numbers/strings as column `value`) where
+   * `where` holds, e.g. `ds.query('(temp > 32) & (station == b"A")', { fields: ['time'], limit: 100 })`.
+   * Streams chunk by chunk: memory is the read-ahead plus the matches; `limit` stops fetching.
+   * A malformed expression is an `Invalid` H5Error naming its position; nothing is evaluated.
+   */
+  query(where: string, options?: QueryOptions): Promise<QueryResult> {
+    try {
+      return queryEngine(this.path).query(this, where, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** query(), one batch of whole chunks at a time, as each is filtered. */
+  queryBatches(where: string, options?: QueryOptions): AsyncGenerator<QueryBatch> {
+    return queryEngine(this.path).queryBatches(this, where, options);
   }
 }
 

@@ -24,7 +24,8 @@ export type BinaryOp = '|' | '^' | '&' | CompareOp | '+' | '-' | '*' | '/' | '//
 export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
 /** A string written as `Timestamp('...')` (a date) or `Timedelta('...')` (a duration). */
 export type TimeLiteral = 'datetime' | 'timedelta';
-export type Dialect = 'pytables' | 'pandas';
+import type { Dialect } from '../api/query-contract.js';
+export type { Dialect };
 
 /** The calls that wrap a date or duration string, as pandas users write them. */
 const TIME_CALLS = new Map<string, TimeLiteral>([

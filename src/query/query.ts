@@ -9,54 +9,17 @@ import type { Dataset } from '../api/objects.js';
 import type { Datatype } from '../format/types.js';
 import type { Column } from '../values/column.js';
 import { compileWhere, type ColumnView, type FieldKind } from './evaluate.js';
-import { parseWhere, type Dialect } from './parse.js';
+import { parseWhere } from './parse.js';
+import type { QueryBatch, QueryOptions as PublicQueryOptions, QueryResult } from '../api/query-contract.js';
 import { columnNames, elementType, findColumn, memberColumn, predicateKind, refLayout, takeRef, type ColumnRef } from './columns.js';
 import { concatColumns, notQueryable } from './gather.js';
 
-export interface QueryOptions {
-  /** Columns to return (default: every top-level column). Nested members as `pos.x`. */
-  fields?: string[];
-  /** Stop after this many matches; no batch past the one that met it is fetched. */
-  limit?: number;
-  signal?: AbortSignal;
-  /** Rows [start, stop) to scan (default: all). */
-  start?: number;
-  stop?: number;
-  /** Target raw bytes per batch, rounded to whole chunks (default 4 MiB). */
-  batchBytes?: number;
-  /** Batches fetched ahead of the one being filtered (default 2). */
-  readAhead?: number;
-  /**
-   * The where-clause's syntax: 'pytables' (default; `table.where`, Python precedence, so
-   * `(a > 1) & (b < 2)` needs its parentheses) or 'pandas' (`HDFStore.select`: `&`/`and` and
-   * `|`/`or` bind looser than comparisons, `=` means `==`). queryFrame uses 'pandas'.
-   */
-  dialect?: Dialect;
+export type { QueryBatch, QueryResult } from '../api/query-contract.js';
+
+/** QueryOptions plus what queryFrame passes in. */
+export interface QueryOptions extends PublicQueryOptions {
   /** @internal other names for columns (pandas frame columns inside values blocks). */
   columns?: Map<string, ColumnRef>;
-}
-
-/** One batch's matches: `rows` are dataset row indices, ascending; `columns` hold those rows. */
-export interface QueryBatch {
-  rows: number[];
-  columns: Record<string, Column>;
-  /** Rows [start, stop) of the dataset this batch scanned. */
-  start: number;
-  stop: number;
-}
-
-export interface QueryResult {
-  /** The matching row indices, ascending. */
-  rows: number[];
-  /** The selected fields of the matching rows, keyed by the name asked for. */
-  columns: Record<string, Column>;
-  /** The returned columns' names, in order. */
-  fields: string[];
-  /** Each returned column's HDF5 datatype (an array member's, or its element type for one picked element). */
-  types: Record<string, Datatype>;
-  /** Rows scanned and batches read, to show what `limit` saved. */
-  scanned: number;
-  batches: number;
 }
 
 /**
