@@ -137,14 +137,20 @@ async function readContiguous(
   const abs = groups.map((g) => ({ offset: base + g.offset, length: g.length }));
   const cache = ds.file.cache;
   // Through the read-ahead, like chunks: GETs land straight in `out`, at most readAheadBytes waiting.
-  await readAhead(abs, cache.readAheadBytes, (batch) => cache.readDirectRanges(batch, { signal }), (bytes, k) => {
-    const range = groups[k]!;
-    if (bytes.length < range.length) throw new H5Error('Corrupt', 'contiguous data runs past the end of the file', { path: ds.path, offset: abs[k]!.offset });
-    for (const i of range.members) {
-      const r = runs[i]!;
-      out.set(bytes.subarray(r.offset - range.offset, r.offset - range.offset + r.length), r.outOffset);
-    }
-  });
+  await readAhead(
+    abs,
+    cache.readAheadBytes,
+    (batch) => cache.readDirectRanges(batch, { signal }),
+    (bytes, k) => {
+      const range = groups[k]!;
+      if (bytes.length < range.length) throw new H5Error('Corrupt', 'contiguous data runs past the end of the file', { path: ds.path, offset: abs[k]!.offset });
+      for (const i of range.members) {
+        const r = runs[i]!;
+        out.set(bytes.subarray(r.offset - range.offset, r.offset - range.offset + r.length), r.outOffset);
+      }
+    },
+    { meter: cache.readAheadMeter },
+  );
 }
 
 /** External raw storage: the dataset's bytes live in other files, segment after segment. */
@@ -203,8 +209,11 @@ async function readChunked(ds: ReadTarget, sel: Selection, dims: number[], layou
   }
   const base = ds.file.ctx.baseAddress;
   const cache = ds.file.cache;
+  const maxOutputBytes = Math.min(limits.maxChunkBytes, chunkBytes + CHUNK_SLACK);
+  const isFiltered = (coords: number[]) => filters.length > 0 && !(layout.dontFilterPartialEdgeChunks && coords.some((c, d) => (c + 1) * chunkDims[d]! > dims[d]!));
   // Chunks stream through a bounded read-ahead: each is decoded and copied out as it arrives,
-  // and no more than readAheadBytes of stored chunks wait (see cache/read-ahead.ts).
+  // and what they hold, stored bytes and decode buffers together, stays within readAheadBytes
+  // (see cache/read-ahead.ts): the bound holds for smooth and incompressible data alike.
   await readAhead(
     wanted.map((w) => ({ offset: base + w.rec.address, length: w.rec.size })),
     cache.readAheadBytes,
@@ -212,14 +221,13 @@ async function readChunked(ds: ReadTarget, sel: Selection, dims: number[], layou
     async (bytes, i) => {
       const { coords, rec } = wanted[i]!;
       if (bytes.length < rec.size) throw new H5Error('Corrupt', 'chunk runs past the end of the file', { path: ds.path, offset: base + rec.address });
-      const edge = coords.some((c, d) => (c + 1) * chunkDims[d]! > dims[d]!);
-      const filtered = filters.length > 0 && !(edge && layout.dontFilterPartialEdgeChunks);
+      const filtered = isFiltered(coords);
       let chunk: ChunkBytes = { data: bytes, shuffled: 0 };
       if (filtered) {
         // A shuffle applied first on write is undone last, by the copy: only the selected
         // elements are unshuffled, straight into the output (see read-plan's ChunkBytes).
         const fuse = fusedShuffle(filters, rec.filterMask, size);
-        const data = await decodeChunk(bytes, fuse ? filters.slice(1) : filters, fuse ? rec.filterMask >>> 1 : rec.filterMask, { elementSize: size, chunkBytes, maxOutputBytes: Math.min(limits.maxChunkBytes, chunkBytes + CHUNK_SLACK), signal }).catch(
+        const data = await decodeChunk(bytes, fuse ? filters.slice(1) : filters, fuse ? rec.filterMask >>> 1 : rec.filterMask, { elementSize: size, chunkBytes, maxOutputBytes, signal }).catch(
           (e: unknown) => {
             if (e instanceof H5Error && e.offset === undefined) throw new H5Error(e.code, e.message, { path: ds.path, offset: base + rec.address, cause: e });
             throw e;
@@ -231,7 +239,21 @@ async function readChunked(ds: ReadTarget, sel: Selection, dims: number[], layou
       if (points) copyChunkPoints(chunk, points.get(coords.join(','))!, out, size);
       else copyChunkHyperslab(chunk, coords, chunkDims, sel as Selection & { kind: 'hyperslab' }, out, size);
     },
+    { costs: wanted.map((w) => w.rec.size + decodeBuffers(filters, w.rec.filterMask, size, isFiltered(w.coords)) * maxOutputBytes), meter: cache.readAheadMeter },
   );
+}
+
+/**
+ * Decode buffers of up to a chunk's size a chunk needs at once: none unfiltered, one for a single
+ * decoding stage (a shuffle the copy undoes is none), two for a pipeline (a stage's input and
+ * output are alive together; the one before is dropped).
+ */
+function decodeBuffers(filters: readonly FilterSpec[], mask: number, size: number, filtered: boolean): number {
+  if (!filtered) return 0;
+  let stages = 0;
+  filters.forEach((_, k) => (stages += (mask >>> k) & 1 ? 0 : 1));
+  if (fusedShuffle(filters, mask, size)) stages--;
+  return Math.min(2, stages);
 }
 
 /**

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { open, type Dataset } from '../src/node.js';
+
+/** fixtures/memory/readahead.h5 (scripts/make_memory_fixtures.py): 64 chunks of 512 float32 per dataset. */
+const FILE = new URL('../fixtures/memory/readahead.h5', import.meta.url).pathname;
+const CHUNK = 512 * 4;
+/** What one chunk may count: its stored bytes (at most a chunk, plus deflate's few bytes of framing) and one decode buffer (a chunk plus the reader's slack). */
+const ONE_CHUNK = CHUNK + 64 + CHUNK + 1024;
+const BUDGET = 12_000;
+
+async function readWhole(name: string, readAheadBytes?: number): Promise<{ data: Float32Array; peak: number; batches: number }> {
+  const f = await open(FILE, readAheadBytes ? { cache: { readAheadBytes } } : {});
+  try {
+    const ds = (await f.get(name)) as Dataset;
+    const before = f.stats();
+    const data = (await ds.read()).data as Float32Array;
+    const s = f.stats();
+    return { data, peak: s.readAheadPeakBytes, batches: s.directRanges - before.directRanges };
+  } finally {
+    await f.close();
+  }
+}
+
+describe('a whole-dataset read holds at most its byte budget (stored chunks plus decode buffers, counted)', () => {
+  for (const name of ['/smooth', '/noisy']) {
+    it(`${name}: 64 chunks (256 KiB of output) through a ${BUDGET}-byte budget never count more than the budget plus one chunk`, async () => {
+      const free = await readWhole(name);
+      const bounded = await readWhole(name, BUDGET);
+      expect(bounded.data).toEqual(free.data);
+      expect(bounded.batches).toBe(64);
+      expect(bounded.peak).toBeLessThanOrEqual(BUDGET + ONE_CHUNK);
+      // The decode buffer is counted, not only the stored bytes: one chunk in flight already holds more than a chunk.
+      expect(bounded.peak).toBeGreaterThan(CHUNK);
+      // Unbounded (the default 64 MiB), the read holds every chunk at once, each with its decode
+      // buffer (stored bytes alone are under 64 * CHUNK): the budget is what bounds it.
+      expect(free.peak).toBeGreaterThan(64 * (CHUNK + 1024));
+    });
+  }
+
+  it('/plain (no filter) counts stored bytes only: nothing is decoded', async () => {
+    const free = await readWhole('/plain');
+    expect(free.peak).toBe(64 * CHUNK);
+    const bounded = await readWhole('/plain', BUDGET);
+    expect(bounded.data).toEqual(free.data);
+    expect(bounded.peak).toBeLessThanOrEqual(BUDGET);
+  });
+
+  it('the counter starts afresh at resetStats(); a one-chunk read counts one chunk', async () => {
+    const f = await open(FILE, { cache: { readAheadBytes: BUDGET } });
+    const ds = (await f.get('/noisy')) as Dataset;
+    await ds.read();
+    expect(f.stats().readAheadPeakBytes).toBeGreaterThan(0);
+    f.resetStats();
+    expect(f.stats().readAheadPeakBytes).toBe(0);
+    await ds.read({ hyperslice: [[0, 10]] });
+    expect(f.stats().readAheadPeakBytes).toBeLessThanOrEqual(ONE_CHUNK);
+    await f.close();
+  });
+});
