@@ -7,7 +7,7 @@ import { coalesceRanges } from '../cache/coalesce.js';
 import { readAhead } from '../cache/read-ahead.js';
 import { DEFAULT_DIRECT_MAX_GAP, DEFAULT_DIRECT_MAX_REQUEST_BYTES } from '../defaults.js';
 import { H5Error, throwIfAborted } from '../errors.js';
-import { lookupChunks } from '../format/chunk-index.js';
+import { lookupChunks, MAX_CHUNK_RECORDS } from '../format/chunk-index.js';
 import type { ChunkRecord, Datatype, Layout } from '../format/types.js';
 import { decodeChunk, preloadFilters, type FilterSpec } from '../filters/registry.js';
 import { contiguousRuns, copyChunkHyperslab, copyChunkPoints, chunksTouched, pointsByChunk, type ChunkBytes, type Run } from './plan.js';
@@ -193,7 +193,7 @@ async function readChunked(ds: ReadTarget, sel: Selection, dims: number[], layou
   if (chunkBytes > limits.maxChunkBytes) {
     throw new H5Error('Limit', `a chunk of ${chunkBytes} bytes is above maxChunkBytes ${limits.maxChunkBytes}`, { path: ds.path });
   }
-  const touched = chunksTouched(sel, chunkDims);
+  const touched = chunksTouched(sel, chunkDims, MAX_CHUNK_RECORDS);
   if (!touched.length) return;
   const ctx = ds.context({ signal });
   preloadFilters(filters);
