@@ -199,12 +199,27 @@ async function readChunked(ds: ReadTarget, sel: Selection, dims: number[], layou
   preloadFilters(filters);
   const maxDims = dataspace.kind === 'simple' ? dataspace.maxDims : [];
   const records = await lookupChunks(ctx, { layout, dims, maxDims, filtered: filters.length > 0 }, touched);
-  const byKey = new Map<string, ChunkRecord>();
-  for (const r of records) byKey.set(r.offset.map((o, d) => Math.floor(o / chunkDims[d]!)).join(','), r);
+  // Records by their chunk's row-major index in the grid: a number, not a string, per chunk (a
+  // read of a million small chunks made a million key strings twice).
+  // A grid of 2^53 chunks or more (a small window of a huge sparse dataset) keeps string keys.
+  const grid = dims.map((n, d) => Math.ceil(n / chunkDims[d]!));
+  const numeric = grid.reduce((n, g) => n * g, 1) <= Number.MAX_SAFE_INTEGER;
+  const keyOf = (coords: readonly number[]): number | string => {
+    if (!numeric) return coords.join(',');
+    let k = 0;
+    for (let d = 0; d < coords.length; d++) k = k * grid[d]! + coords[d]!;
+    return k;
+  };
+  const byKey = new Map<number | string, ChunkRecord>();
+  for (const r of records) {
+    const coords = r.offset.map((o, d) => Math.floor(o / chunkDims[d]!));
+    // A record outside the current extent is no chunk the selection touched.
+    if (coords.every((c, d) => c < grid[d]!)) byKey.set(keyOf(coords), r);
+  }
   const points = sel.kind === 'points' ? pointsByChunk(sel.points, chunkDims) : null;
   const wanted: Array<{ coords: number[]; rec: ChunkRecord }> = [];
   for (const c of touched) {
-    const rec = byKey.get(c.join(','));
+    const rec = byKey.get(keyOf(c));
     if (rec) wanted.push({ coords: c, rec });
   }
   const base = ds.file.ctx.baseAddress;
