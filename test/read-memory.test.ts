@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { open, type Dataset } from '../src/node.js';
+import { inflateImplementation } from '../src/filters/inflate.js';
 
 /** fixtures/memory/readahead.h5 (scripts/make_memory_fixtures.py): 64 chunks of 512 float32 per dataset. */
 const FILE = new URL('../fixtures/memory/readahead.h5', import.meta.url).pathname;
@@ -55,5 +56,14 @@ describe('a whole-dataset read holds at most its byte budget (stored chunks plus
     await ds.read({ hyperslice: [[0, 10]] });
     expect(f.stats().readAheadPeakBytes).toBeLessThanOrEqual(ONE_CHUNK);
     await f.close();
+  });
+
+  it('in Node, chunks inflate on node:zlib\'s thread pool, and the values are the output buffer itself, not a copy', async () => {
+    const { data } = await readWhole('/smooth', BUDGET);
+    expect(inflateImplementation()).toBe('node:zlib thread pool');
+    // One buffer of exactly the selection's bytes: the decoded chunks were copied once, into it,
+    // and the float32 values are a view of it (no copy when the file's byte order is the machine's).
+    expect(data.buffer.byteLength).toBe(32768 * 4);
+    expect(data.byteOffset).toBe(0);
   });
 });
