@@ -61,12 +61,16 @@ export const DEFAULT_DIRECT_MAX_REQUEST_BYTES = 16 * MiB;
 export const DEFAULT_CONCURRENCY = 16;
 
 /**
- * Stored chunk bytes a dataset read keeps fetched (or fetching) and not yet decoded. Without a
- * cap, a fast source delivers a large read's compressed chunks faster than they inflate and the
- * whole dataset's stored bytes pile up (bench/ workload h: 1.7 GB of working set for a 1 GiB
- * read from a local file). 64 MiB is 4 of the largest chunk GETs in flight at once, and at
- * 100 Mbit/s five seconds of transfer, far above the ~625 KB a 50 ms round trip needs to keep
- * the link busy; reads of up to 64 MiB of chunks are unaffected (one batch, one wave).
+ * Bytes one dataset read may hold for its chunks, counted: the stored bytes fetched (or
+ * fetching) and not yet consumed, plus a decode buffer of a chunk's size reserved for each
+ * filtered chunk among them (two for a multi-stage pipeline), released as each chunk is copied
+ * into the output. The output itself is not counted. Without a cap, a fast source delivers a large
+ * read's compressed chunks faster than they inflate and the whole dataset's stored bytes pile up
+ * (bench/ workload h: 1.7 GB of working set for a 1 GiB read from a local file). 64 MiB holds
+ * nine of big.h5's 4 MiB gzip chunks (2.8 MiB stored + 4 MiB decoded each), enough to keep every
+ * core inflating, and at 100 Mbit/s is five seconds of transfer, far above the ~625 KB a 50 ms
+ * round trip needs to keep the link busy; reads of up to 64 MiB of chunks and decode buffers go
+ * out in one wave. The most one read holds is max(this, its costliest chunk).
  */
 export const DEFAULT_READ_AHEAD_BYTES = 64 * MiB;
 
