@@ -40,7 +40,7 @@ export interface BlockCacheOptions {
   initialReadSize?: number;
   /**
    * Bytes one dataset read may hold for its chunks, counted: stored bytes fetched or fetching and
-   * not yet consumed, plus the decode buffers reserved for them (DEFAULT_READ_AHEAD_BYTES).
+   * not yet consumed, plus the decode buffers of the chunks being decoded (DEFAULT_READ_AHEAD_BYTES).
    */
   readAheadBytes?: number;
 }
@@ -63,8 +63,8 @@ export interface BlockCacheStats extends Partial<IOStats> {
   directShared: number;
   /**
    * The most bytes the file's dataset reads held at once for their chunks (stored bytes fetched
-   * and not yet consumed, plus reserved decode buffers; the outputs are not counted), since open
-   * or resetStats(). One read holds at most max(readAheadBytes, its costliest chunk).
+   * and not yet consumed, plus the decode buffers in use; the outputs are not counted), since open
+   * or resetStats(). One read holds at most max(readAheadBytes, its largest chunk stored + decoded).
    */
   readAheadPeakBytes: number;
 }

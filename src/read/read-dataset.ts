@@ -254,7 +254,7 @@ async function readChunked(ds: ReadTarget, sel: Selection, dims: number[], layou
       if (points) copyChunkPoints(chunk, points.get(coords.join(','))!, out, size);
       else copyChunkHyperslab(chunk, coords, chunkDims, sel as Selection & { kind: 'hyperslab' }, out, size);
     },
-    { costs: wanted.map((w) => w.rec.size + decodeBuffers(filters, w.rec.filterMask, size, isFiltered(w.coords)) * maxOutputBytes), meter: cache.readAheadMeter },
+    { decodeCosts: wanted.map((w) => decodeBuffers(filters, w.rec.filterMask, size, isFiltered(w.coords)) * maxOutputBytes), meter: cache.readAheadMeter },
   );
 }
 
