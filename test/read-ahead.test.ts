@@ -71,6 +71,13 @@ describe('readAhead: a bounded read-ahead over readDirectRanges', () => {
     const cache = new BlockCache(new RecordingSource(bytes));
     const boom = new H5Error('Corrupt', 'bad chunk');
     await expect(readAhead(ranges, 4000, (batch) => cache.readDirectRanges(batch), (_b, i) => { if (i === 3) throw boom; })).rejects.toBe(boom);
+    // With decode buffers counted, a failed read leaves nothing counted once its stragglers arrive.
+    const meter = new ReadAheadMeter();
+    const slow = new BlockCache(new RecordingSource(bytes, { delayMs: 1 }), { directMaxRequestBytes: 1000 });
+    const err = readAhead(ranges, 40_000, (batch) => slow.readDirectRanges(batch), (_b, i) => { if (i === 0) throw boom; }, { decodeCosts: ranges.map(() => 500), meter });
+    await expect(err).rejects.toBe(boom);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(meter.inUse).toBe(0);
   });
 
   it('runs at most decodeSlots consumers with decode buffers at once, and counts them in the meter within the budget', async () => {

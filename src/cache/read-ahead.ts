@@ -97,7 +97,8 @@ export function readAhead(
     };
     /** Waits for room for `cost` bytes of decode buffers (a lone consumer always has room). */
     const acquireDecode = (cost: number): Promise<void> | void => {
-      if (cost === 0) return;
+      // After a failure nothing more is decoded, and nothing more counted.
+      if (cost === 0 || failed) return;
       if (decoding === 0 || decoding + cost <= decodeBudget) {
         decoding += cost;
         meter?.hold(cost);
