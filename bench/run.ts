@@ -95,7 +95,7 @@ interface WorkerResult {
   /** The emulator's own count of sequential waves (filled in by this process, not the worker). */
   proxyWaves?: number; redirects?: number;
   ok: boolean; wallMs: number; values?: number; checksum?: number; error?: string;
-  coh5?: { requests: number; bytesTransferred: number; waves: number; bytesCached: number };
+  coh5?: { requests: number; bytesTransferred: number; waves: number; bytesCached: number; readAheadPeakBytes?: number };
   peakRssMB?: number; peakSampledRssMB?: number; peakArrayBuffersMB?: number; heldArrayBuffersMB?: number; heldRssMB?: number;
 }
 
@@ -116,7 +116,7 @@ function runWorker(job: Job): Promise<WorkerResult> {
   });
 }
 
-function h5py(w: Workload): { wallMs: number; checksum: number; values: number } | undefined {
+function h5py(w: Workload): { wallMs: number; checksum: number; values: number; peakRssMB?: number; heldRssMB?: number } | undefined {
   try {
     const reads = w.walk ? 'walk' : JSON.stringify(w.reads.map((r) => [r.dataset, r.hyperslice]));
     return JSON.parse(execFileSync(PY, [join(HERE, 'h5py_bench.py'), join(DATA, w.file), reads], { encoding: 'utf8' }).trim());
@@ -158,7 +158,7 @@ try {
         if (i >= runsOf(reader) || list.some((x) => !x.ok)) continue;
         if (reader === 'h5py') {
           const h = h5py(w);
-          list.push(h ? { ok: true, wallMs: h.wallMs, checksum: h.checksum, values: h.values, requests: 0, bytes: 0 } : { ok: false, wallMs: NaN, error: 'h5py failed', requests: 0, bytes: 0 });
+          list.push(h ? { ok: true, wallMs: h.wallMs, checksum: h.checksum, values: h.values, requests: 0, bytes: 0, peakRssMB: h.peakRssMB, heldRssMB: h.heldRssMB } : { ok: false, wallMs: NaN, error: 'h5py failed', requests: 0, bytes: 0 });
           continue;
         }
         const target = w.remote ? `${wan.url}/${w.redirect && reader === 'coh5' ? 'redirect/' : ''}${w.file}` : join(DATA, w.file);
@@ -197,7 +197,7 @@ try {
       });
       const row = rows[rows.length - 1]!;
       const spread = ok.length > 1 ? ` (${row.wallMinMs!.toFixed(0)}-${row.wallMaxMs!.toFixed(0)})` : '';
-      console.log(`  ${reader.padEnd(7)} ${r.ok ? `${r.wallMs.toFixed(0).padStart(6)} ms${spread}` : `FAILED: ${r.error}`}` + (r.ok && w.remote ? `  ${row.requests} req  ${(row.bytesMoved! / 1e6).toFixed(3)} MB  waves ${row.waves}  x${row.ratio!.toFixed(2)} of bound` : '') + (r.ok && r.peakRssMB !== undefined ? `  rss ${r.peakRssMB.toFixed(0)} MB  arrayBuffers ${r.peakArrayBuffersMB!.toFixed(0)} MB` : '') + (checksumOk === false ? '  CHECKSUM MISMATCH' : ''));
+      console.log(`  ${reader.padEnd(7)} ${r.ok ? `${r.wallMs.toFixed(0).padStart(6)} ms${spread}` : `FAILED: ${r.error}`}` + (r.ok && w.remote ? `  ${row.requests} req  ${(row.bytesMoved! / 1e6).toFixed(3)} MB  waves ${row.waves}  x${row.ratio!.toFixed(2)} of bound` : '') + (r.ok && r.peakRssMB !== undefined ? `  rss ${r.peakRssMB.toFixed(0)} MB` + (r.peakArrayBuffersMB !== undefined ? `  arrayBuffers ${r.peakArrayBuffersMB.toFixed(0)} MB` : '') : '') + (r.ok && w.memory && r.heldRssMB !== undefined ? `  held rss ${r.heldRssMB.toFixed(0)} MB` + (r.heldArrayBuffersMB !== undefined ? `  held arrayBuffers ${r.heldArrayBuffersMB.toFixed(0)} MB` : '') + (r.coh5?.readAheadPeakBytes !== undefined ? `  read-ahead peak ${(r.coh5.readAheadPeakBytes / 2 ** 20).toFixed(1)} MiB counted` : '') + (reader === 'coh5' && live?.ok ? `  live ${live.heldArrayBuffersMB!.toFixed(0)} MB` : '') : '') + (checksumOk === false ? '  CHECKSUM MISMATCH' : ''));
     }
     // The bound's own check: no reader that learns addresses from the file can beat it.
     for (const x of rows) {

@@ -101,7 +101,7 @@ async function runCoh5(): Promise<{ arrays: ArrayLike<number>[]; stats: unknown 
   }
   const s = f.stats();
   await f.close();
-  return { arrays, stats: { requests: s.requests, bytesTransferred: s.bytesTransferred, waves: s.waves, bytesCached: s.bytesCached } };
+  return { arrays, stats: { requests: s.requests, bytesTransferred: s.bytesTransferred, waves: s.waves, bytesCached: s.bytesCached, readAheadPeakBytes: s.readAheadPeakBytes } };
 }
 
 async function runH5wasm(): Promise<{ arrays: ArrayLike<number>[] }> {

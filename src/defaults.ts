@@ -118,12 +118,16 @@ export const DEFAULT_LARGE_CONCURRENCY = 16;
 export const DEFAULT_SMALL_GET_BYTES = 512 * KiB;
 
 /**
- * Stored chunk bytes a dataset read keeps fetched (or fetching) and not yet decoded. Without a
- * cap, a fast source delivers a large read's compressed chunks faster than they inflate and the
- * whole dataset's stored bytes pile up (bench/ workload h: 1.7 GB of working set for a 1 GiB
- * read from a local file). 64 MiB is 4 of the largest chunk GETs in flight at once, and at
- * 100 Mbit/s five seconds of transfer, far above the ~625 KB a 50 ms round trip needs to keep
- * the link busy; reads of up to 64 MiB of chunks are unaffected (one batch, one wave).
+ * Bytes one dataset read may hold for its chunks, counted: the stored bytes fetched (or
+ * fetching) and not yet consumed, plus the decode buffers of the chunks being decoded (a chunk's
+ * size each, two for a multi-stage pipeline; at most 4 chunks decode at once, and room for them is
+ * set aside first). The output itself is not counted. Without a cap, a fast source delivers a
+ * large read's compressed chunks faster than they inflate and the whole dataset's stored bytes
+ * pile up (bench/ workload h: 1.7 GB of working set for a 1 GiB read from a local file). 64 MiB
+ * leaves 48 MiB of stored read-ahead beside big.h5's four 4 MiB decode buffers, enough to keep
+ * every core inflating; at 100 Mbit/s it is five seconds of transfer, far above the ~625 KB a
+ * 50 ms round trip needs to keep the link busy, and a read of up to ~60 MiB of stored chunks goes
+ * out in one wave. The most one read holds is max(this, its largest chunk stored + decoded).
  */
 export const DEFAULT_READ_AHEAD_BYTES = 64 * MiB;
 

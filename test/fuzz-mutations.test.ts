@@ -82,6 +82,26 @@ describe('regression fixtures from fuzzing', () => {
     expect(['ok', 'h5error'], describeOutcome(out)).toContain(out.kind);
   });
 
+  it('slow*: the fuzz cases that took 1-5 s under load do no more work than their intact seeds', async () => {
+    // Mutations of vds_large.h5, chunk_index_ea_paged.h5 (277k one-element chunks) and blosc2.h5
+    // from the 10-minute run of issue 15; the work was linear, the load made it slow. Counted, not
+    // timed: the chunks and GETs a walk that reads every dataset makes, against the intact file's.
+    const work = async (bytes: Uint8Array) => {
+      const f = await open(bytes, { limits: FUZZ_LIMITS, cache: { blockSize: 4096 } });
+      for await (const { node } of f.walk()) if (node?.kind === 'dataset') await (node as Dataset).read().catch(() => undefined);
+      const s = f.stats();
+      await f.close();
+      return { chunks: s.directRanges, requests: s.requests ?? s.fetches };
+    };
+    const seeds: Record<string, string> = { slow1_vds_large: 'vds_large.h5', slow2_chunk_index_ea_paged: 'chunk-index/chunk_index_ea_paged.h5', slow3_blosc2: 'filters2/blosc2.h5' };
+    for (const [name, seed] of Object.entries(seeds)) {
+      const intact = await work(new Uint8Array(readFileSync(join(ROOT, 'fixtures', seed))));
+      const mutated = await work(new Uint8Array(readFileSync(join(dir, `${name}.h5`))));
+      expect(mutated.chunks, name).toBeLessThanOrEqual(intact.chunks);
+      expect(mutated.requests, name).toBeLessThanOrEqual(2 * intact.requests + 10);
+    }
+  });
+
   it('starve*-culprit: a 128 MiB array element is not decoded on open', async () => {
     // The 'victims' were cases that timed out without a single read: the case before each (a
     // mutated h5repack_objs.h5 whose walk failed early) had left the opening of /arrayd running,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BlockCache } from '../src/cache/block-cache.js';
-import { readAhead } from '../src/cache/read-ahead.js';
+import { ReadAheadMeter, readAhead } from '../src/cache/read-ahead.js';
 import { H5Error } from '../src/errors.js';
 import type { ByteRange } from '../src/source.js';
 import { RecordingSource } from './helpers/recording-source.js';
@@ -71,5 +71,35 @@ describe('readAhead: a bounded read-ahead over readDirectRanges', () => {
     const cache = new BlockCache(new RecordingSource(bytes));
     const boom = new H5Error('Corrupt', 'bad chunk');
     await expect(readAhead(ranges, 4000, (batch) => cache.readDirectRanges(batch), (_b, i) => { if (i === 3) throw boom; })).rejects.toBe(boom);
+    // With decode buffers counted, a failed read leaves nothing counted once its stragglers arrive.
+    const meter = new ReadAheadMeter();
+    const slow = new BlockCache(new RecordingSource(bytes, { delayMs: 1 }), { directMaxRequestBytes: 1000 });
+    const err = readAhead(ranges, 40_000, (batch) => slow.readDirectRanges(batch), (_b, i) => { if (i === 0) throw boom; }, { decodeCosts: ranges.map(() => 500), meter });
+    await expect(err).rejects.toBe(boom);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(meter.inUse).toBe(0);
+  });
+
+  it('runs at most decodeSlots consumers with decode buffers at once, and counts them in the meter within the budget', async () => {
+    const cache = new BlockCache(new RecordingSource(bytes, { delayMs: 1 }));
+    const meter = new ReadAheadMeter();
+    let running = 0;
+    let most = 0;
+    await readAhead(
+      ranges,
+      20_000,
+      (batch) => cache.readDirectRanges(batch),
+      async () => {
+        most = Math.max(most, ++running);
+        await new Promise((r) => setTimeout(r, 2)); // decoding
+        running--;
+      },
+      { decodeCosts: ranges.map(() => 3000), decodeSlots: 2, meter },
+    );
+    expect(most).toBe(2);
+    // 2 x 3000 set aside for decode buffers, 14,000 for stored bytes: never more than 20,000.
+    expect(meter.peak).toBeLessThanOrEqual(20_000);
+    expect(meter.peak).toBeGreaterThan(14_000);
+    expect(meter.inUse).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { normalizeSelection, selectionCount, selectionShape, type SelectionInput } from '../src/read/selection.js';
+import { H5Error } from '../src/errors.js';
 import { chunksTouched, contiguousRuns, copyChunkHyperslab, copyChunkPoints, copyElements, pointsByChunk, type ChunkBytes } from '../src/read/plan.js';
 import { unshuffle } from '../src/filters/shuffle.js';
 import { coalesceRanges } from '../src/cache/coalesce.js';
@@ -108,6 +109,22 @@ describe('selection', () => {
     const sel = normalizeSelection([[5, 25, 10]], [100]);
     expect(chunksTouched(sel, [4])).toEqual([[1], [3]]);
     expect(chunksTouched(normalizeSelection([[0, 8]], [100]), [4])).toEqual([[0], [1]]);
+  });
+
+  it('refuses to plan more chunks than its limit before listing any (a corrupt extent over one-element chunks)', () => {
+    const err = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e as H5Error;
+      }
+      return null;
+    };
+    // 2^40 one-element chunks in one dimension, and 2^20 x 2^20 in two: refused at once, not listed.
+    expect(err(() => chunksTouched(normalizeSelection(null, [2 ** 40]), [1], 1 << 25))?.code).toBe('Limit');
+    expect(err(() => chunksTouched(normalizeSelection(null, [2 ** 20, 2 ** 20]), [1, 1], 1 << 25))?.code).toBe('Limit');
+    expect(chunksTouched(normalizeSelection(null, [64, 64]), [1, 1], 4096)).toHaveLength(4096);
+    expect(err(() => chunksTouched(normalizeSelection(null, [64, 64]), [1, 1], 4095))?.message).toMatch(/4096 chunks/);
   });
 
   const dimsArb = fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 3 });

@@ -23,6 +23,7 @@ import { coalesceRanges, readCoalesced, type RangeFetch } from './coalesce.js';
 import { ByteLRU } from './lru.js';
 import { PriorityLimit } from './priority-limit.js';
 import { SharedRanges } from './shared-ranges.js';
+import { ReadAheadMeter } from './read-ahead.js';
 import { scheduleMacrotask } from './schedule.js';
 import { isStatsSource, type IOStats } from './stats.js';
 
@@ -63,7 +64,10 @@ export interface BlockCacheOptions {
   largeConcurrency?: number;
   /** Bytes readInitial() fetches by default (DEFAULT_INITIAL_READ_SIZE). */
   initialReadSize?: number;
-  /** Stored chunk bytes a dataset read keeps fetched and not yet decoded (DEFAULT_READ_AHEAD_BYTES). */
+  /**
+   * Bytes one dataset read may hold for its chunks, counted: stored bytes fetched or fetching and
+   * not yet consumed, plus the decode buffers of the chunks being decoded (DEFAULT_READ_AHEAD_BYTES).
+   */
   readAheadBytes?: number;
 }
 
@@ -83,6 +87,12 @@ export interface BlockCacheStats extends Partial<IOStats> {
   directRanges: number;
   directFromCache: number;
   directShared: number;
+  /**
+   * The most bytes the file's dataset reads held at once for their chunks (stored bytes fetched
+   * and not yet consumed, plus the decode buffers in use; the outputs are not counted), since open
+   * or resetStats(). One read holds at most max(readAheadBytes, its largest chunk stored + decoded).
+   */
+  readAheadPeakBytes: number;
 }
 
 /** One GET of consecutive blocks, shared by every read waiting for any of them. */
@@ -138,6 +148,8 @@ export class BlockCache implements ByteSource {
   private readonly opts: Required<BlockCacheOptions>;
   private counters = { hits: 0, misses: 0, fetches: 0, directRanges: 0, directFromCache: 0, directShared: 0, evictions0: 0 };
   private readonly directInflight = new SharedRanges();
+  /** What dataset reads hold for their chunks (cache/read-ahead.ts counts into it). */
+  readonly readAheadMeter = new ReadAheadMeter();
 
   constructor(readonly source: ByteSource, options: BlockCacheOptions = {}) {
     this.opts = {
@@ -170,7 +182,7 @@ export class BlockCache implements ByteSource {
     this.smallLimit = new PriorityLimit(this.opts.smallRangeConcurrency);
   }
 
-  /** Stored chunk bytes a dataset read keeps fetched and not yet decoded. */
+  /** Counted bytes (stored chunks plus decode buffers) one dataset read may hold. */
   get readAheadBytes(): number {
     return this.opts.readAheadBytes;
   }
@@ -326,12 +338,14 @@ export class BlockCache implements ByteSource {
       directRanges,
       directFromCache,
       directShared,
+      readAheadPeakBytes: this.readAheadMeter.peak,
     };
   }
 
   /** Zeroes the counters here and in a wrapped StatsSource; cached blocks stay. */
   resetStats(): void {
     this.counters = { hits: 0, misses: 0, fetches: 0, directRanges: 0, directFromCache: 0, directShared: 0, evictions0: this.lru.evictions };
+    this.readAheadMeter.reset();
     if (isStatsSource(this.source)) this.source.resetStats();
   }
 

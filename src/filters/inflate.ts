@@ -20,8 +20,17 @@ import { concat, corrupt, tooLarge } from './fail.js';
  */
 export type InflateFn = (input: Uint8Array, maxOutputBytes: number) => Promise<Uint8Array>;
 
+/** The implementations prepareInflate() picks from, by the name inflateImplementation() reports. */
+export type InflateImplementation = 'node:zlib thread pool' | 'DecompressionStream' | 'pako';
+
 const NAME = 'deflate';
 let chosen: Promise<InflateFn> | undefined;
+let chosenName: InflateImplementation | undefined;
+
+/** Which implementation inflates in this runtime; undefined until the first deflate chunk (or prepareInflate()) picked one. */
+export function inflateImplementation(): InflateImplementation | undefined {
+  return chosenName;
+}
 
 export function inflate(input: Uint8Array, maxOutputBytes: number): Promise<Uint8Array> {
   return prepareInflate().then((fn) => fn(input, maxOutputBytes));
@@ -35,12 +44,19 @@ export function prepareInflate(): Promise<InflateFn> {
 
 function pick(): Promise<InflateFn> {
   const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
-  if (proc?.versions?.node) return nodeZlibInflate().catch(() => fallback());
+  if (proc?.versions?.node) {
+    return nodeZlibInflate().then(
+      (fn) => ((chosenName = 'node:zlib thread pool'), fn),
+      () => fallback(),
+    );
+  }
   return Promise.resolve(fallback());
 }
 
 function fallback(): InflateFn {
-  return typeof DecompressionStream === 'function' ? inflateWithStream : inflateWithPako;
+  const stream = typeof DecompressionStream === 'function';
+  chosenName = stream ? 'DecompressionStream' : 'pako';
+  return stream ? inflateWithStream : inflateWithPako;
 }
 
 interface NodeZlib {

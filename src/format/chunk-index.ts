@@ -155,15 +155,24 @@ function fixedGrid(g: Grid, what: string): { extent: number[]; order: number[]; 
   return { extent, order: extent.map((_, d) => d), total };
 }
 
-/** Maps wanted coordinates to sorted unique linear indexes (dropping those outside the grid). */
-function indexesOf(wanted: number[][], extent: (number | null)[], order: number[]): { sorted: number[]; coords: Map<number, number[]> } {
-  const coords = new Map<number, number[]>();
+/**
+ * Maps wanted coordinates to sorted unique linear indexes (dropping those outside the grid).
+ * Reads list chunks in row-major order, which is usually the index's order too: then nothing is
+ * sorted, and no map is built (a read of 10^5 one-element chunks spent most of its time here).
+ */
+function indexesOf(wanted: number[][], extent: (number | null)[], order: number[]): { sorted: number[] } {
+  const sorted: number[] = [];
+  let ascending = true;
   for (const c of wanted) {
     if (!inGrid(c, extent)) continue;
     const idx = linearize(c, extent, order);
-    if (Number.isSafeInteger(idx)) coords.set(idx, c);
+    if (!Number.isSafeInteger(idx)) continue;
+    if (sorted.length && idx <= sorted[sorted.length - 1]!) ascending = false;
+    sorted.push(idx);
   }
-  return { sorted: [...coords.keys()].sort((a, b) => a - b), coords };
+  if (ascending) return { sorted };
+  sorted.sort((a, b) => a - b);
+  return { sorted: sorted.filter((x, i) => i === 0 || x !== sorted[i - 1]) };
 }
 
 /**
@@ -191,8 +200,7 @@ function implicit(q: ChunkIndexQuery, g: Grid, address: number, wanted: number[]
     }
     return out;
   }
-  const { sorted, coords } = indexesOf(wanted, extent, order);
-  return sorted.map((i) => record(i, coords.get(i)!));
+  return indexesOf(wanted, extent, order).sorted.map((i) => record(i, delinearize(i, extent, order)));
 }
 
 function toRecords(elements: ChunkArrayElement[], g: Grid, scaledOf: (idx: number) => number[]): ChunkRecord[] {
@@ -217,7 +225,7 @@ async function fixedArray(ctx: FormatContext, q: ChunkIndexQuery, g: Grid, addre
   }
   checkFiltered(q, header.format.filtered, ctx.baseAddress + address);
   checkCount(elements.length);
-  return toRecords(elements, g, (i) => picked?.coords.get(i) ?? delinearize(i, extent, order));
+  return toRecords(elements, g, (i) => delinearize(i, extent, order));
 }
 
 /**
@@ -240,7 +248,7 @@ async function extensibleArray(ctx: FormatContext, q: ChunkIndexQuery, g: Grid, 
   const { header, elements } = await readExtensibleArrayElements(ctx, address, picked ? picked.sorted : 'all');
   checkFiltered(q, header.format.filtered, ctx.baseAddress + address);
   checkCount(elements.length);
-  return toRecords(elements, g, (i) => picked?.coords.get(i) ?? delinearize(i, g.maxChunks, order));
+  return toRecords(elements, g, (i) => delinearize(i, g.maxChunks, order));
 }
 
 function checkFiltered(q: ChunkIndexQuery, indexFiltered: boolean, at: number): void {

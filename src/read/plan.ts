@@ -4,6 +4,7 @@
  * Everything works on raw element bytes; values are decoded once, after assembly.
  */
 import type { Selection } from './selection.js';
+import { H5Error } from '../errors.js';
 import { unshuffleElements } from '../filters/shuffle.js';
 
 /** Per dimension: the (output index, index inside the chunk) pairs a chunk contributes. */
@@ -14,8 +15,12 @@ interface DimHits {
   step: number;
 }
 
-/** Grid coordinates of every chunk a hyperslab or point selection touches, in row-major order. */
-export function chunksTouched(sel: Selection, chunkDims: number[]): number[][] {
+/**
+ * Grid coordinates of every chunk a hyperslab or point selection touches, in row-major order.
+ * More than `maxChunks` is a `Limit`, found before any list is built: a corrupt extent over
+ * one-element chunks would otherwise cost seconds and gigabytes of bookkeeping first.
+ */
+export function chunksTouched(sel: Selection, chunkDims: number[], maxChunks = Infinity): number[][] {
   if (sel.kind === 'points') {
     const seen = new Map<string, number[]>();
     for (const p of sel.points) {
@@ -33,6 +38,7 @@ export function chunksTouched(sel: Selection, chunkDims: number[]): number[][] {
       // Every chunk between the first and the last selected element is hit.
       const first = Math.floor(s.start / c);
       const last = Math.floor((s.start + (s.count - 1) * s.step) / c);
+      if (last - first >= maxChunks) throw new H5Error('Limit', `the selection touches over ${maxChunks} chunks, the most one read may plan`);
       for (let k = first; k <= last; k++) out.push(k);
     } else {
       let prev = -1;
@@ -46,6 +52,8 @@ export function chunksTouched(sel: Selection, chunkDims: number[]): number[][] {
   });
   const result: number[][] = [];
   if (perDim.some((l) => l.length === 0)) return result;
+  const count = perDim.reduce((n, l) => n * l.length, 1);
+  if (count > maxChunks) throw new H5Error('Limit', `the selection touches ${count} chunks, above the ${maxChunks} one read may plan`);
   const idx = perDim.map(() => 0);
   for (;;) {
     result.push(idx.map((i, d) => perDim[d]![i]!));

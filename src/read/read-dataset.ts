@@ -7,7 +7,7 @@ import { coalesceRanges } from '../cache/coalesce.js';
 import { readAhead } from '../cache/read-ahead.js';
 import { DEFAULT_DIRECT_MAX_GAP, DEFAULT_DIRECT_MAX_REQUEST_BYTES } from '../defaults.js';
 import { H5Error, throwIfAborted } from '../errors.js';
-import { lookupChunks } from '../format/chunk-index.js';
+import { lookupChunks, MAX_CHUNK_RECORDS } from '../format/chunk-index.js';
 import type { ChunkRecord, Datatype, Layout } from '../format/types.js';
 import { decodeChunk, preloadFilters, type FilterSpec } from '../filters/registry.js';
 import { contiguousRuns, copyChunkHyperslab, copyChunkPoints, chunksTouched, pointsByChunk, type ChunkBytes, type Run } from './plan.js';
@@ -136,14 +136,20 @@ async function readContiguous(
   const abs = groups.map((g) => ({ offset: base + g.offset, length: g.length }));
   const cache = ds.file.cache;
   // Through the read-ahead, like chunks: GETs land straight in `out`, at most readAheadBytes waiting.
-  await readAhead(abs, cache.readAheadBytes, (batch) => cache.readDirectRanges(batch, { signal }), (bytes, k) => {
-    const range = groups[k]!;
-    if (bytes.length < range.length) throw new H5Error('Corrupt', 'contiguous data runs past the end of the file', { path: ds.path, offset: abs[k]!.offset });
-    for (const i of range.members) {
-      const r = runs[i]!;
-      out.set(bytes.subarray(r.offset - range.offset, r.offset - range.offset + r.length), r.outOffset);
-    }
-  });
+  await readAhead(
+    abs,
+    cache.readAheadBytes,
+    (batch) => cache.readDirectRanges(batch, { signal }),
+    (bytes, k) => {
+      const range = groups[k]!;
+      if (bytes.length < range.length) throw new H5Error('Corrupt', 'contiguous data runs past the end of the file', { path: ds.path, offset: abs[k]!.offset });
+      for (const i of range.members) {
+        const r = runs[i]!;
+        out.set(bytes.subarray(r.offset - range.offset, r.offset - range.offset + r.length), r.outOffset);
+      }
+    },
+    { meter: cache.readAheadMeter },
+  );
 }
 
 /** External raw storage: the dataset's bytes live in other files, segment after segment. */
@@ -178,15 +184,30 @@ async function readExternal(ds: ReadTarget, runs: Run[], out: Uint8Array, signal
 async function chunksToRead(ds: ReadTarget, sel: Selection, dims: number[], layout: ChunkedLayout, signal?: AbortSignal): Promise<Array<{ coords: number[]; rec: ChunkRecord }>> {
   const { filters, dataspace } = ds.info;
   const chunkDims = layout.chunkDims;
-  const touched = chunksTouched(sel, chunkDims);
+  const touched = chunksTouched(sel, chunkDims, MAX_CHUNK_RECORDS);
   if (!touched.length) return [];
   const maxDims = dataspace.kind === 'simple' ? dataspace.maxDims : [];
   const records = await lookupChunks(ds.context({ signal }), { layout, dims, maxDims, filtered: filters.length > 0 }, touched);
-  const byKey = new Map<string, ChunkRecord>();
-  for (const r of records) byKey.set(r.offset.map((o, d) => Math.floor(o / chunkDims[d]!)).join(','), r);
+  // Records by their chunk's row-major index in the grid: a number, not a string, per chunk (a
+  // read of a million small chunks made a million key strings twice).
+  // A grid of 2^53 chunks or more (a small window of a huge sparse dataset) keeps string keys.
+  const grid = dims.map((n, d) => Math.ceil(n / chunkDims[d]!));
+  const numeric = grid.reduce((n, g) => n * g, 1) <= Number.MAX_SAFE_INTEGER;
+  const keyOf = (coords: readonly number[]): number | string => {
+    if (!numeric) return coords.join(',');
+    let k = 0;
+    for (let d = 0; d < coords.length; d++) k = k * grid[d]! + coords[d]!;
+    return k;
+  };
+  const byKey = new Map<number | string, ChunkRecord>();
+  for (const r of records) {
+    const coords = r.offset.map((o, d) => Math.floor(o / chunkDims[d]!));
+    // A record outside the current extent is no chunk the selection touched.
+    if (coords.every((c, d) => c < grid[d]!)) byKey.set(keyOf(coords), r);
+  }
   const wanted: Array<{ coords: number[]; rec: ChunkRecord }> = [];
   for (const c of touched) {
-    const rec = byKey.get(c.join(','));
+    const rec = byKey.get(keyOf(c));
     if (rec) wanted.push({ coords: c, rec });
   }
   return wanted;
@@ -232,8 +253,11 @@ async function readChunked(ds: ReadTarget, sel: Selection, dims: number[], layou
   const points = sel.kind === 'points' ? pointsByChunk(sel.points, chunkDims) : null;
   const base = ds.file.ctx.baseAddress;
   const cache = ds.file.cache;
+  const maxOutputBytes = Math.min(limits.maxChunkBytes, chunkBytes + CHUNK_SLACK);
+  const isFiltered = (coords: number[]) => filters.length > 0 && !(layout.dontFilterPartialEdgeChunks && coords.some((c, d) => (c + 1) * chunkDims[d]! > dims[d]!));
   // Chunks stream through a bounded read-ahead: each is decoded and copied out as it arrives,
-  // and no more than readAheadBytes of stored chunks wait (see cache/read-ahead.ts).
+  // and what they hold, stored bytes and decode buffers together, stays within readAheadBytes
+  // (see cache/read-ahead.ts): the bound holds for smooth and incompressible data alike.
   await readAhead(
     wanted.map((w) => ({ offset: base + w.rec.address, length: w.rec.size })),
     cache.readAheadBytes,
@@ -241,14 +265,13 @@ async function readChunked(ds: ReadTarget, sel: Selection, dims: number[], layou
     async (bytes, i) => {
       const { coords, rec } = wanted[i]!;
       if (bytes.length < rec.size) throw new H5Error('Corrupt', 'chunk runs past the end of the file', { path: ds.path, offset: base + rec.address });
-      const edge = coords.some((c, d) => (c + 1) * chunkDims[d]! > dims[d]!);
-      const filtered = filters.length > 0 && !(edge && layout.dontFilterPartialEdgeChunks);
+      const filtered = isFiltered(coords);
       let chunk: ChunkBytes = { data: bytes, shuffled: 0 };
       if (filtered) {
         // A shuffle applied first on write is undone last, by the copy: only the selected
         // elements are unshuffled, straight into the output (see read-plan's ChunkBytes).
         const fuse = fusedShuffle(filters, rec.filterMask, size);
-        const data = await decodeChunk(bytes, fuse ? filters.slice(1) : filters, fuse ? rec.filterMask >>> 1 : rec.filterMask, { elementSize: size, chunkBytes, maxOutputBytes: Math.min(limits.maxChunkBytes, chunkBytes + CHUNK_SLACK), signal }).catch(
+        const data = await decodeChunk(bytes, fuse ? filters.slice(1) : filters, fuse ? rec.filterMask >>> 1 : rec.filterMask, { elementSize: size, chunkBytes, maxOutputBytes, signal }).catch(
           (e: unknown) => {
             if (e instanceof H5Error && e.offset === undefined) throw new H5Error(e.code, e.message, { path: ds.path, offset: base + rec.address, cause: e });
             throw e;
@@ -260,7 +283,21 @@ async function readChunked(ds: ReadTarget, sel: Selection, dims: number[], layou
       if (points) copyChunkPoints(chunk, points.get(coords.join(','))!, out, size);
       else copyChunkHyperslab(chunk, coords, chunkDims, sel as Selection & { kind: 'hyperslab' }, out, size);
     },
+    { decodeCosts: wanted.map((w) => decodeBuffers(filters, w.rec.filterMask, size, isFiltered(w.coords)) * maxOutputBytes), meter: cache.readAheadMeter },
   );
+}
+
+/**
+ * Decode buffers of up to a chunk's size a chunk needs at once: none unfiltered, one for a single
+ * decoding stage (a shuffle the copy undoes is none), two for a pipeline (a stage's input and
+ * output are alive together; the one before is dropped).
+ */
+function decodeBuffers(filters: readonly FilterSpec[], mask: number, size: number, filtered: boolean): number {
+  if (!filtered) return 0;
+  let stages = 0;
+  filters.forEach((_, k) => (stages += (mask >>> k) & 1 ? 0 : 1));
+  if (fusedShuffle(filters, mask, size)) stages--;
+  return Math.min(2, stages);
 }
 
 /**

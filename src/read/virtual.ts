@@ -186,23 +186,28 @@ function positionOf(p: Pattern, x: number): number {
 
 const coordinateAt = (p: Pattern, i: number) => p.start + Math.floor(i / p.block) * p.stride + (i % p.block);
 
-/** Per dimension: the output indexes of the caller's slice that fall in the box, and their box positions. */
-type Hits = Array<{ out: number[]; pos: number[] }>;
+/**
+ * Per dimension: the output indexes of the caller's slice that fall in the box, and their box
+ * positions. Typed arrays: a dimension of a large dataset selects millions of coordinates.
+ */
+type Hits = Array<{ out: Float64Array; pos: Float64Array }>;
 
 function boxHits(sel: Selection & { kind: 'hyperslab' }, box: Pattern[]): Hits | null {
   const hits: Hits = [];
   for (let d = 0; d < box.length; d++) {
     const s = sel.slices[d]!;
-    const h = { out: [] as number[], pos: [] as number[] };
+    const out = new Float64Array(s.count);
+    const pos = new Float64Array(s.count);
+    let n = 0;
     for (let k = 0; k < s.count; k++) {
       const i = positionOf(box[d]!, s.start + k * s.step);
       if (i >= 0) {
-        h.out.push(k);
-        h.pos.push(i);
+        out[n] = k;
+        pos[n++] = i;
       }
     }
-    if (!h.out.length) return null;
-    hits.push(h);
+    if (!n) return null;
+    hits.push({ out: out.subarray(0, n), pos: pos.subarray(0, n) });
   }
   return hits;
 }
@@ -215,23 +220,34 @@ const MAX_OVERREAD = 8;
  * wanted element's index along each dimension of it: exact when the wanted source coordinates
  * are evenly spaced, else their bounding range; null if that range is mostly unwanted.
  */
-function sourcePlan(hits: Hits, sBox: Pattern[]): { slab: Array<[number, number, number]>; at: number[][] } | null {
+function sourcePlan(hits: Hits, sBox: Pattern[]): { slab: Array<[number, number, number]>; at: Float64Array[] } | null {
   const slab: Array<[number, number, number]> = [];
-  const at: number[][] = [];
+  const at: Float64Array[] = [];
   let overread = 1;
   for (let d = 0; d < hits.length; d++) {
-    const c = hits[d]!.pos.map((i) => coordinateAt(sBox[d]!, i));
+    const pos = hits[d]!.pos;
+    const c = new Float64Array(pos.length);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let j = 0; j < pos.length; j++) {
+      const x = coordinateAt(sBox[d]!, pos[j]!);
+      c[j] = x;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
     const step = c.length > 1 ? c[1]! - c[0]! : 1;
-    if (step > 0 && c.every((x, j) => x === c[0]! + j * step)) {
+    let even = step > 0;
+    for (let j = 2; even && j < c.length; j++) even = c[j]! - c[j - 1]! === step;
+    const idx = new Float64Array(c.length);
+    if (even) {
       slab.push([c[0]!, c[0]! + (c.length - 1) * step + 1, step]);
-      at.push(c.map((_, j) => j));
+      for (let j = 0; j < c.length; j++) idx[j] = j;
     } else {
-      const lo = Math.min(...c);
-      const hi = Math.max(...c);
       slab.push([lo, hi + 1, 1]);
-      at.push(c.map((x) => x - lo));
+      for (let j = 0; j < c.length; j++) idx[j] = c[j]! - lo;
       overread *= (hi - lo + 1) / c.length;
     }
+    at.push(idx);
   }
   return overread > MAX_OVERREAD ? null : { slab, at };
 }
@@ -246,7 +262,7 @@ async function readSeparable(
   source: ReadTarget,
   sel: Selection & { kind: 'hyperslab' },
   hits: Hits,
-  plan: { slab: Array<[number, number, number]>; at: number[][] },
+  plan: { slab: Array<[number, number, number]>; at: Float64Array[] },
   out: Uint8Array,
   size: number,
   signal?: AbortSignal,
