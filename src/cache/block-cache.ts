@@ -123,6 +123,8 @@ interface PendingRead {
 const EMPTY = new Uint8Array(0);
 /** Turns in a row without a new read after which a batch of reads is planned. */
 const QUIET_HOPS = 2;
+/** The longest an adaptive hold grows (see holdMs). */
+const MAX_WAVE_HOLD_MS = 10_000;
 /** The largest metadata range that counts as small for smallRangeConcurrency. */
 const SMALL_RANGE = 16 * 1024;
 
@@ -425,12 +427,13 @@ export class BlockCache implements ByteSource {
     this.flushScheduled = false;
     if (this.queue.length === 0) return;
     const waited = Date.now() - this.queuedAt;
-    if (this.fetchesInFlight > 0 && waited < this.opts.waveHoldMs && !this.queue.some((r) => r.now)) {
+    const hold = this.holdMs();
+    if (this.fetchesInFlight > 0 && waited < hold && !this.queue.some((r) => r.now)) {
       // Planned when the last GET in flight settles, or when the hold runs out.
       this.holdTimer ??= setTimeout(() => {
         this.holdTimer = undefined;
         this.scheduleFlush();
-      }, this.opts.waveHoldMs - waited);
+      }, hold - waited);
       return;
     }
     if (!this.arrived || !this.bigWave) {
@@ -442,12 +445,24 @@ export class BlockCache implements ByteSource {
     if (this.quietSince === 0) this.quietSince = Date.now();
     if (this.queue.length !== this.seenQueued) this.quietHops = 0;
     else this.quietHops++;
-    if (this.quietHops < QUIET_HOPS && Date.now() - this.quietSince < this.opts.waveHoldMs) {
+    if (this.quietHops < QUIET_HOPS && Date.now() - this.quietSince < hold) {
       this.seenQueued = this.queue.length;
       this.scheduleFlush();
       return;
     }
     this.flush();
+  }
+
+  /** The slowest recent metadata GET (ms), decaying by a quarter per GET. */
+  private recentGetMs = 0;
+
+  /**
+   * How long reads may be held for their wave: waveHoldMs, or twice the slowest recent GET on a
+   * link slower than that (a satellite link's 1 s round trip must not split every wave in two),
+   * never past 10 s.
+   */
+  private holdMs(): number {
+    return Math.min(Math.max(this.opts.waveHoldMs, 2 * this.recentGetMs), Math.max(this.opts.waveHoldMs, MAX_WAVE_HOLD_MS));
   }
 
   /** When the first read of the current queue arrived (Date.now()). */
@@ -467,8 +482,11 @@ export class BlockCache implements ByteSource {
   /** Runs one metadata GET under the concurrency limit, counted while in flight. */
   private startFetch(run: () => Promise<void>, bytes: number, limit = this.limit): void {
     this.fetchesInFlight++;
+    const started = Date.now();
     // A large GET also needs one of the limit's few large slots (see PriorityLimit).
     void limit.run('metadata', run, bytes > DEFAULT_SMALL_GET_BYTES).finally(() => {
+      // The slowest recent GET, decaying: a link's round trip, so the hold can outlast it.
+      this.recentGetMs = Math.max(Date.now() - started, this.recentGetMs * 0.75);
       this.arrived = true;
       if (--this.fetchesInFlight === 0 && this.queue.length) this.scheduleFlush();
     });

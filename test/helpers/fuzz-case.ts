@@ -100,13 +100,15 @@ export async function runCase(bytes: Uint8Array, timeoutMs = 5000): Promise<Outc
   const hang = new Promise<Outcome>((resolve) => {
     timer = setTimeout(() => resolve({ kind: 'hang', reads: source.reads }), timeoutMs + 1000);
   });
+  // A case that ran past its time limit is a hang however it ended: the timeout's abort surfaces
+  // as 'Timeout' (AbortSignal.timeout), as 'Aborted', or inside a per-object error list.
   const work = exercise(source, signal).then(
-    (r): Outcome => ({ kind: 'ok', ...r }),
+    (r): Outcome => (signal.aborted ? { kind: 'hang', reads: source.reads } : { kind: 'ok', ...r }),
     (e: unknown): Outcome => {
       if (e instanceof Hang) return { kind: 'hang', reads: e.reads };
       if (hasHang(e)) return { kind: 'hang', reads: source.reads };
       if (e instanceof H5Error) {
-        if (e.code === 'Aborted' && signal.aborted) return { kind: 'hang', reads: source.reads };
+        if (signal.aborted) return { kind: 'hang', reads: source.reads };
         return { kind: 'h5error', code: e.code, message: e.message };
       }
       return { kind: 'escaped', error: e };
