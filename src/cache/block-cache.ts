@@ -195,13 +195,7 @@ export class BlockCache implements ByteSource {
   }
 
   read(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array> {
-    try {
-      checkRange(offset, length, this.key);
-      throwIfAborted(options?.signal);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    return this.enqueue(offset, length, options?.signal);
+    return this.checkedRead(offset, length, options, false);
   }
 
   /**
@@ -210,13 +204,17 @@ export class BlockCache implements ByteSource {
    * of open()'s first read, which must go out beside its head, not after it.
    */
   readNow(offset: number, length: number, options?: ReadOptions): Promise<Uint8Array> {
+    return this.checkedRead(offset, length, options, true);
+  }
+
+  private checkedRead(offset: number, length: number, options: ReadOptions | undefined, now: boolean): Promise<Uint8Array> {
     try {
       checkRange(offset, length, this.key);
       throwIfAborted(options?.signal);
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.enqueue(offset, length, options?.signal, true);
+    return this.enqueue(offset, length, options?.signal, now);
   }
 
   /** Reads many ranges planned as one batch (with any other reads of this turn). */
