@@ -272,6 +272,7 @@ export const NODE_VERSION_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARN
  * On Node < 22 the AWS SDK prints NodeVersionSupportWarning when a client is made: news about
  * the SDK's future releases, not about this read. The client is made with the SDK's own switch
  * set for that moment only; an app that set the switch itself (to anything) decides.
+ * @internal
  */
 export function withoutNodeVersionWarning<T>(make: () => T): T {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
@@ -284,6 +285,7 @@ export function withoutNodeVersionWarning<T>(make: () => T): T {
   }
 }
 
+/** @internal The S3Client configuration for a location and coh5's S3 options (the driver's and the CLI's s3:// globs'). */
 export function clientConfig(location: S3Location, o: S3Options): S3ClientConfig {
   const config: S3ClientConfig = {
     region: o.region ?? location.region ?? env('AWS_REGION') ?? env('AWS_DEFAULT_REGION') ?? 'us-east-1',
